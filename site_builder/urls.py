@@ -1,0 +1,55 @@
+"""URL helpers: normalise source URLs for duplicate detection, check schemes, join and relativise site paths."""
+
+from __future__ import annotations
+
+import posixpath
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+_TRACKING_PREFIXES = ("utm_",)
+_TRACKING_KEYS = frozenset({
+    "fbclid", "gclid", "dclid", "msclkid", "mc_cid", "mc_eid", "igshid", "yclid",
+    "_ga", "_hsenc", "_hsmi", "ref", "ref_src", "cmpid", "ocid", "smid", "ito", "at_medium", "at_campaign",
+})
+
+
+def normalize_url(url: str) -> str:
+    """The form two source URLs share when they point at the same story.
+
+    Drops the scheme difference (http/https), host case and `www.`, default ports, the fragment,
+    a trailing slash and tracking parameters (utm_*, fbclid, ...); sorts the remaining query.
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS]
+    return urlunsplit(("", host, path, urlencode(sorted(query)), "")).lstrip("/")
+
+
+def is_web_url(url: str) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
+def absolute(base_url: str, path: str) -> str:
+    """Join a site path ('/news/x/' or 'news/x/') onto base_url, keeping base_url's sub-path."""
+    base = base_url if base_url.endswith("/") else base_url + "/"
+    return urljoin(base, path.lstrip("/"))
+
+
+def relative(from_url: str, to_url: str) -> str:
+    """A relative link from one site page URL to another, so links work at a domain root or a sub-path.
+
+    Both are site URLs such as '/', '/news/x/', '/feed.xml'.
+    """
+    from_dir = from_url if from_url.endswith("/") else posixpath.dirname(from_url) + "/"
+    rel = posixpath.relpath(to_url, from_dir)
+    if to_url.endswith("/") and not rel.endswith("/"):
+        rel = "./" if rel == "." else rel + "/"
+    return rel
