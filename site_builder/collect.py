@@ -1,0 +1,173 @@
+"""Collect parsed items into a Site: the visibility gate, sorting, grouping, URLs and collisions."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from site_builder.config import SiteConfig
+from site_builder.errors import ContentError, raise_all
+from site_builder.model import Item
+from site_builder.slug import slugify
+from site_builder.urls import normalize_url
+
+log = logging.getLogger(__name__)
+
+# First path segments the site's own pages use; an item URL may not start with one of them.
+RESERVED_SEGMENTS = frozenset({"topics", "sources", "archive", "page", "static", "feed.xml", "atom.xml",
+                               "sitemap.xml", "robots.txt", "404.html", "favicon.svg", "favicon.ico"})
+
+
+@dataclass(frozen=True)
+class Group:
+    """A topic, a provider or a day: a name, a URL slug and its items' slugs in display order."""
+
+    slug: str
+    name: str
+    items: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Site:
+    """The visible site: everything later stages may show. Hidden items never get past collect()."""
+
+    items: tuple[Item, ...]                 # newest first
+    topics: tuple[Group, ...]               # by name
+    providers: tuple[Group, ...]            # by name
+    days: tuple[Group, ...]                 # newest first; slug is YYYY-MM-DD; items ranked
+    hidden: dict[str, int] = field(default_factory=dict)   # reason -> count
+    warnings: tuple[str, ...] = ()
+
+    def by_slug(self) -> dict[str, Item]:
+        return {item.slug: item for item in self.items}
+
+
+def hidden_reason(item: Item) -> str | None:
+    """The visibility rule, decided here and nowhere else: why an item must not be published, or None."""
+    if not item.published:
+        return "unpublished"
+    if item.draft:
+        return "draft"
+    return None
+
+
+def collect(items: list[Item], config: SiteConfig) -> Site:
+    """Apply visibility, give every shown item a unique URL, and group items by topic, provider and day."""
+    shown = [i for i in items if config.drafts or hidden_reason(i) is None]
+    hidden = Counter(r for r in map(hidden_reason, items) if r is not None)
+    shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
+    shown, url_warnings = assign_urls(shown, config)
+    return Site(
+        items=tuple(shown),
+        topics=group_by(shown, lambda i: i.topics),
+        providers=group_by(shown, lambda i: (i.provider.name,) if i.provider else ()),
+        days=group_days(shown, config),
+        hidden=dict(sorted(hidden.items())),
+        warnings=tuple(url_warnings + duplicate_sources(shown) + dated_by_mtime(shown)),
+    )
+
+
+def permalink(item: Item, slug: str, config: SiteConfig) -> str:
+    local = item.date.astimezone(config.tz)
+    return config.permalink.format(slug=slug, year=f"{local.year:04d}", month=f"{local.month:02d}",
+                                   day=f"{local.day:02d}")
+
+
+def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list[str]]:
+    """Unique slugs and URLs. Explicit slugs keep theirs (two equal ones are an error); derived
+    slugs that collide get a deterministic -2, -3 suffix, the older item keeping the plain one."""
+    taken: dict[str, Item] = {}
+    final: dict[str, Item] = {}
+    errors: list[ContentError] = []
+    warnings: list[str] = []
+    oldest_first = sorted(items, key=lambda i: (not i.slug_explicit, i.date.timestamp(), i.rel_path))
+    for item in oldest_first:
+        slug = item.slug
+        url = permalink(item, slug, config)
+        if item.slug_explicit and (url in taken or _reserved(url)):
+            owner = taken[url].rel_path if url in taken else "the site's own pages"
+            errors.append(ContentError(f"slug '{slug}' gives URL {url}, already used by {owner}; "
+                                       "choose another slug", item.rel_path))
+            continue
+        n = 1
+        while url in taken or _reserved(url):
+            n += 1
+            slug = f"{item.slug}-{n}"
+            url = permalink(item, slug, config)
+        if n > 1:
+            first = permalink(item, item.slug, config)
+            owner = taken[first].rel_path if first in taken else "the site's own pages"
+            warnings.append(f"{item.rel_path}: URL {first} is already used by {owner}; using {url}")
+        taken[url] = item
+        final[item.rel_path] = replace(item, slug=slug, url=url)
+    raise_all(errors)
+    return [final[i.rel_path] for i in items], warnings
+
+
+def _reserved(url: str) -> bool:
+    first = url.strip("/").split("/", 1)[0]
+    return first in RESERVED_SEGMENTS or (len(first) == 4 and first.isdigit())
+
+
+def group_slug(name: str) -> str:
+    """Lowercase ASCII slug; names with no ASCII letters get a short stable hash instead."""
+    return slugify(name) or "t-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+
+
+def group_by(items: list[Item], names_of) -> tuple[Group, ...]:
+    """Groups keyed by slug; 'AI' and 'ai' are one group, shown under the spelling used most."""
+    members: dict[str, list[str]] = defaultdict(list)
+    spellings: dict[str, Counter] = defaultdict(Counter)
+    for item in items:
+        for name in names_of(item):
+            slug = group_slug(name)
+            members[slug].append(item.slug)
+            spellings[slug][name] += 1
+    groups = [Group(slug=s, name=min(spellings[s].items(), key=lambda kv: (-kv[1], kv[0]))[0],
+                    items=tuple(members[s])) for s in members]
+    return tuple(sorted(groups, key=lambda g: (g.name.casefold(), g.slug)))
+
+
+def rank_key(order: str):
+    """The documented edition ranking: newest first, or by quality/heat (higher first), ties by time."""
+    def key(item: Item) -> tuple:
+        score = {"quality": item.quality, "heat": item.heat}.get(order)
+        return (-(score if score is not None else float("-inf")) if order != "newest" else 0,
+                -item.date.timestamp(), item.rel_path)
+    return key
+
+
+def group_days(items: list[Item], config: SiteConfig) -> tuple[Group, ...]:
+    days: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        days[item.date.astimezone(config.tz).date().isoformat()].append(item)
+    key = rank_key(config.edition_order)
+    return tuple(Group(slug=day, name=day, items=tuple(i.slug for i in sorted(days[day], key=key)))
+                 for day in sorted(days, reverse=True))
+
+
+def duplicate_sources(items: list[Item]) -> list[str]:
+    """Warnings for visible items that point at the same story (equal after URL normalisation)."""
+    seen: dict[str, Item] = {}
+    warnings: list[str] = []
+    for item in sorted(items, key=lambda i: i.rel_path):
+        if not item.source_url:
+            continue
+        norm = normalize_url(item.source_url)
+        if norm in seen:
+            warnings.append(f"{item.rel_path}: same source URL as {seen[norm].rel_path} ({item.source_url})")
+        else:
+            seen[norm] = item
+    return warnings
+
+
+def dated_by_mtime(items: list[Item]) -> list[str]:
+    return [f"{i.rel_path}: no date in the file; using its modification time "
+            f"({i.date.strftime('%Y-%m-%d %H:%M UTC')})" for i in items if i.date_from_mtime]
+
+
+def newest(items: list[Item]) -> datetime | None:
+    return max((i.updated or i.date for i in items), default=None)

@@ -1,0 +1,173 @@
+"""Read site.toml and command-line overrides into one frozen SiteConfig."""
+
+from __future__ import annotations
+
+import difflib
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from site_builder.errors import ConfigError, SiteErrors, raise_all
+from site_builder.slug import is_safe_slug
+from site_builder.urls import is_web_url
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "site.toml"
+EDITION_ORDERS = ("newest", "quality", "heat")
+FEED_LINKS = ("page", "source")
+PERMALINK_FIELDS = ("slug", "year", "month", "day")
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Everything a build needs to know about the site; built once, passed explicitly."""
+
+    root: Path
+    output: Path
+    title: str = "News Digest"
+    description: str = ""
+    base_url: str = "http://localhost:8000/"
+    language: str = "en"
+    timezone: str = "UTC"
+    theme: str = "default"
+    items_per_page: int = 20
+    feed_limit: int = 50
+    permalink: str = "/news/{slug}/"
+    edition_order: str = "newest"
+    feed_link: str = "page"
+    trust_html: bool = False
+    drafts: bool = False
+    use_cache: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def content_dir(self) -> Path:
+        return self.root / "content"
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def base_path(self) -> str:
+        """The sub-path the site lives under: '/' or e.g. '/digest/'."""
+        from urllib.parse import urlsplit
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+# Keys a user may set in site.toml, with the type each must have.
+_TYPES: dict[str, type | tuple[type, ...]] = {
+    "title": str, "description": str, "base_url": str, "language": str, "timezone": str,
+    "theme": str, "items_per_page": int, "feed_limit": int, "permalink": str,
+    "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict,
+}
+
+
+def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConfig:
+    """Read root/site.toml (optional), apply command-line overrides, validate everything at once."""
+    root = root.resolve()
+    path = root / CONFIG_FILE
+    values: dict[str, Any] = {}
+    text = ""
+    if path.is_file():
+        try:
+            text = path.read_bytes().decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ConfigError(f"not valid UTF-8 (byte {exc.start})", CONFIG_FILE, 1) from None
+        values = parse_config_text(text)
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    output = Path(values.pop("output", root / "output"))
+    config = SiteConfig(root=root, output=(root / output).resolve(), **values)
+    raise_all(check_config(config, text))
+    return config
+
+
+def parse_config_text(text: str) -> dict[str, Any]:
+    """TOML text -> dict of known keys; unknown keys or wrong types are ConfigErrors with their line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"at line (\d+)", str(exc))
+        line = int(match.group(1)) if match else None
+        reason = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        raise ConfigError(f"invalid TOML: {reason}", CONFIG_FILE, line) from None
+    errors: list[ConfigError] = []
+    for key, value in data.items():
+        line = key_line(text, key)
+        if key not in _TYPES:
+            close = difflib.get_close_matches(key, list(_TYPES), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else f" (valid keys: {', '.join(sorted(_TYPES))})"
+            errors.append(ConfigError(f"unknown key '{key}'{hint}", CONFIG_FILE, line))
+            continue
+        expected = _TYPES[key]
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            name = expected.__name__ if isinstance(expected, type) else "value"
+            kind = {"str": "a string", "int": "a whole number", "bool": "true or false", "dict": "a table"}[name]
+            errors.append(ConfigError(f"'{key}' must be {kind}, not {value!r}", CONFIG_FILE, line))
+    if errors:
+        raise SiteErrors(list(errors)) if len(errors) > 1 else errors[0]
+    return data
+
+
+def key_line(text: str, key: str) -> int | None:
+    """The 1-based line where a top-level key is set, for error messages."""
+    match = re.search(rf"^[ \t]*\"?{re.escape(key)}\"?[ \t]*[=.\[]", text, re.MULTILINE)
+    if match is None:
+        match = re.search(rf"^\[{re.escape(key)}\]", text, re.MULTILINE)
+    return text.count("\n", 0, match.start()) + 1 if match else None
+
+
+def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
+    """Value checks that need more than a type; each error points at the key's line in site.toml."""
+    errors: list[ConfigError] = []
+
+    def bad(key: str, message: str) -> None:
+        errors.append(ConfigError(message, CONFIG_FILE if text else None, key_line(text, key) if text else None))
+
+    if not is_web_url(config.base_url):
+        bad("base_url", f"base_url must be an absolute http(s) URL, not {config.base_url!r}")
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        bad("timezone", f"unknown timezone {config.timezone!r} (use an IANA name such as 'Europe/London')")
+    if config.items_per_page < 1:
+        bad("items_per_page", "items_per_page must be at least 1")
+    if config.feed_limit < 1:
+        bad("feed_limit", "feed_limit must be at least 1")
+    if config.edition_order not in EDITION_ORDERS:
+        bad("edition_order", f"edition_order must be one of {', '.join(EDITION_ORDERS)}")
+    if config.feed_link not in FEED_LINKS:
+        bad("feed_link", f"feed_link must be one of {', '.join(FEED_LINKS)}")
+    problem = permalink_problem(config.permalink)
+    if problem:
+        bad("permalink", problem)
+    if not is_safe_slug(config.theme):
+        bad("theme", f"theme must be a folder name, not {config.theme!r}")
+    return errors
+
+
+def permalink_problem(pattern: str) -> str | None:
+    """Why a permalink pattern is unusable, or None."""
+    names = re.findall(r"\{(\w*)\}", pattern)
+    if "slug" not in names:
+        return "permalink must contain {slug}"
+    unknown = [n for n in names if n not in PERMALINK_FIELDS]
+    if unknown:
+        return f"permalink has unknown field {{{unknown[0]}}} (use {', '.join('{%s}' % f for f in PERMALINK_FIELDS)})"
+    literal = re.sub(r"\{\w*\}", "x", pattern)
+    if not literal.startswith("/") or not literal.endswith("/") or ".." in literal or "//" in literal \
+            or not re.fullmatch(r"[A-Za-z0-9/_.-]+", literal):
+        return f"permalink must look like '/news/{{slug}}/' (start and end with '/', plain path characters), not {pattern!r}"
+    return None
+
+
+def with_overrides(config: SiteConfig, **changes: Any) -> SiteConfig:
+    """A copy of config with some fields changed (used by serve and tests)."""
+    known = {f.name for f in fields(SiteConfig)}
+    return replace(config, **{k: v for k, v in changes.items() if k in known})

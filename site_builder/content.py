@@ -1,0 +1,308 @@
+"""Load content files from disk (the only reader of content/) and parse each into an Item."""
+
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import uuid
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+import yaml
+from frontmatter.default_handlers import YAMLHandler
+
+from site_builder import schema
+from site_builder.config import SiteConfig
+from site_builder.errors import ContentError, SiteError
+from site_builder.model import Item, Source
+from site_builder.slug import is_safe_slug, slugify
+
+log = logging.getLogger(__name__)
+
+CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
+MAX_FILE_BYTES = 5 * 1024 * 1024
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_GUID_NAMESPACE = uuid.UUID("6f1c7a52-3f0e-4d55-9a43-1d3c1f6a8e21")
+
+
+def is_ignored(name: str) -> bool:
+    """Hidden files and editors' temp and backup files are never content."""
+    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
+            or name == "4913")
+
+
+def load_sources(config: SiteConfig) -> tuple[list[Source], list[SiteError], list[str]]:
+    """Read every content file: (sources, errors, warnings), in a stable order."""
+    sources: list[Source] = []
+    errors: list[SiteError] = []
+    warnings: list[str] = []
+    for path in content_paths(config.content_dir):
+        rel = path.relative_to(config.root).as_posix()
+        try:
+            sources.append(read_source(path, rel))
+        except ContentError as exc:
+            errors.append(exc)
+    for path in other_files(config.content_dir):
+        warnings.append(f"{path.relative_to(config.root).as_posix()}: skipped: not a content file "
+                        f"(content files end in {', '.join(CONTENT_SUFFIXES)})")
+    return sources, errors, warnings
+
+
+def content_paths(content_dir: Path) -> list[Path]:
+    return [p for p in _walk(content_dir) if p.suffix.lower() in CONTENT_SUFFIXES]
+
+
+def other_files(content_dir: Path) -> list[Path]:
+    return [p for p in _walk(content_dir) if p.suffix.lower() not in CONTENT_SUFFIXES]
+
+
+def _walk(content_dir: Path) -> list[Path]:
+    found: list[Path] = []
+    for dirpath, dirnames, filenames in os.walk(content_dir):
+        dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
+        found.extend(Path(dirpath, f) for f in sorted(filenames) if not is_ignored(f))
+    return sorted(found)
+
+
+def read_source(path: Path, rel: str) -> Source:
+    """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files."""
+    stat = path.stat()
+    if stat.st_size > MAX_FILE_BYTES:
+        raise ContentError(f"file is {stat.st_size // 1024} KiB; content files are limited to "
+                           f"{MAX_FILE_BYTES // 1024 // 1024} MiB", rel)
+    data = path.read_bytes()
+    return decode_source(data, rel, stat.st_mtime)
+
+
+def decode_source(data: bytes, rel: str, mtime: float) -> Source:
+    if b"\0" in data:
+        line = data.count(b"\n", 0, data.index(b"\0")) + 1
+        raise ContentError("binary file (contains NUL bytes); content files must be UTF-8 text", rel, line)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ContentError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", rel, line) from None
+    return Source(rel_path=rel, text=text.replace("\r\n", "\n").replace("\r", "\n"), mtime=mtime)
+
+
+def parse_item(source: Source, config: SiteConfig) -> Item:
+    """Turn one Source into an Item, or raise ContentError naming the file and line."""
+    text = source.text
+    if not text.strip():
+        raise ContentError("file is empty", source.rel_path, 1)
+    if _has_frontmatter(text):
+        meta, body, body_line = split_frontmatter(text, source.rel_path)
+        try:
+            return item_from_meta(source, meta, body, config)
+        except schema.FieldError as exc:
+            line = locate(text, exc.path)
+            raise ContentError(exc.message, source.rel_path, line) from None
+    return item_from_plain_text(source, config)
+
+
+def _has_frontmatter(text: str) -> bool:
+    return text.split("\n", 1)[0].rstrip() == "---"
+
+
+def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
+    """(metadata, body, first line of body); YAML errors carry the line in the whole file."""
+    handler = YAMLHandler()
+    try:
+        _, fm, body = handler.FM_BOUNDARY.split(text, 2)
+    except ValueError:
+        raise ContentError("frontmatter opened with '---' on line 1 is never closed (add a '---' line after it)",
+                           rel, 1) from None
+    try:
+        meta = yaml.load(fm, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and mark and mark.line >= fm.count("\n"):
+            mark = exc.context_mark  # an unclosed bracket or quote is noticed at the end; point at its start
+        line = mark.line + 1 if mark else 1
+        reason = exc.problem or exc.context or "invalid YAML"
+        raise ContentError(f"invalid YAML in frontmatter: {reason}", rel, line) from None
+    except yaml.YAMLError as exc:
+        raise ContentError(f"invalid YAML in frontmatter: {exc}", rel, 1) from None
+    if meta is None:
+        meta = {}
+    if not isinstance(meta, dict):
+        raise ContentError(f"frontmatter must be a mapping of keys to values, not {type(meta).__name__}", rel, 2)
+    body_line = text.count("\n", 0, len(text) - len(body)) + 1
+    return meta, body, body_line
+
+
+def locate(text: str, path: tuple[Any, ...]) -> int:
+    """The file line of a key path inside the frontmatter (found again only when reporting an error)."""
+    fm = text.split("\n---", 1)[0][3:]
+    try:
+        node = yaml.compose(fm, Loader=_Loader)
+    except yaml.YAMLError:
+        return 1
+    line = 1
+    for part in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == part), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            break
+    else:
+        if node is not None and not isinstance(node, yaml.MappingNode):
+            line = node.start_mark.line + 1
+    return line
+
+
+def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: SiteConfig) -> Item:
+    """Validate the news schema and render the body: Markdown for .md, escaped paragraphs for .txt."""
+    tz = config.tz
+    if "date" in meta and "publishedDateTime" in meta:
+        raise schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one")
+    title = schema.text(meta.get("title"), ("title",), required=True) or ""
+    date = schema.when(meta.get("publishedDateTime", meta.get("date")),
+                       ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
+    explicit_slug = schema.text(meta.get("slug"), ("slug",))
+    if explicit_slug is not None and not is_safe_slug(explicit_slug):
+        raise schema.FieldError(("slug",), f"slug {explicit_slug!r} may only hold lowercase letters, digits, "
+                                           "'-', '_' and '.' (no '/', no '..')")
+    body = body.strip("\n")
+    is_markdown = not source.rel_path.lower().endswith(".txt")
+    if not body.strip():
+        kind, body_html = "link", ""
+    elif is_markdown:
+        kind, body_html = "article", render_markdown(body, config.trust_html)
+    else:
+        kind, body_html = "text", render_plain_text(body)
+    return Item(
+        rel_path=source.rel_path,
+        key=_key(source.rel_path),
+        slug=explicit_slug or _derived_slug(title, source.rel_path),
+        slug_explicit=explicit_slug is not None,
+        title=title,
+        date=date or _mtime_date(source),
+        date_from_mtime=date is None,
+        kind=kind,
+        body_html=body_html,
+        excerpt=schema.text(meta.get("excerpt"), ("excerpt",)) or "",
+        updated=schema.when(meta.get("updatedDateTime"), ("updatedDateTime",), tz),
+        original_url=schema.web_url(meta.get("originalUrl"), ("originalUrl",)),
+        web_url=schema.web_url(meta.get("webUrl"), ("webUrl",)),
+        amp_url=schema.web_url(meta.get("ampWebUrl"), ("ampWebUrl",)),
+        category=schema.text(meta.get("category"), ("category",)),
+        type=schema.text(meta.get("type"), ("type",)),
+        quality=schema.number(meta.get("quality"), ("quality",)),
+        heat=schema.number(meta.get("heat"), ("heat",)),
+        published=schema.flag(meta.get("published"), ("published",), default=True),
+        draft=schema.flag(meta.get("draft"), ("draft",), default=False),
+        provider=schema.provider(meta.get("provider"), ("provider",)),
+        topics=schema.string_list(meta.get("topics"), ("topics",)),
+        images=schema.listing(meta.get("images"), ("images",), schema.image),
+        related=schema.listing(meta.get("related"), ("related",),
+                               lambda v, p: schema.related_entry(v, p, tz)),
+        guid=_guid(schema.text(meta.get("id"), ("id",)), source.rel_path),
+        extra=_extra(meta, ("cdnAmpWebUrl",)),
+    )
+
+
+def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
+    """A .txt without frontmatter: first non-empty line is the title, the rest paragraphs."""
+    if not source.rel_path.lower().endswith(".txt"):
+        raise ContentError("Markdown files need YAML frontmatter starting with '---' on line 1 "
+                           "(at least a title)", source.rel_path, 1)
+    lines = source.text.strip("\n").split("\n")
+    title = lines[0].strip()
+    body = "\n".join(lines[1:]).strip("\n")
+    paragraphs = _paragraphs(body)
+    return Item(
+        rel_path=source.rel_path,
+        key=_key(source.rel_path),
+        slug=_derived_slug(title, source.rel_path),
+        slug_explicit=False,
+        title=title,
+        date=_mtime_date(source),
+        date_from_mtime=True,
+        kind="text" if body.strip() else "link",
+        body_html=render_plain_text(body),
+        excerpt=_shorten(paragraphs[0]) if paragraphs else "",
+        guid=_guid(None, source.rel_path),
+    )
+
+
+def render_markdown(body: str, trust_html: bool) -> str:
+    out = _markdown().reset().convert(body)
+    return out if trust_html else sanitize_html(out)
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> markdown.Markdown:
+    # One converter per process: building one costs more than converting a typical body.
+    return markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
+
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
+    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
+    "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup",
+    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "h1",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"},
+    "td": {"align", "colspan", "rowspan"}, "th": {"align", "colspan", "rowspan", "scope"},
+    "time": {"datetime"}, "ol": {"start"}, "code": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
+}
+
+
+def sanitize_html(fragment: str) -> str:
+    """Keep a safe allowlist of tags and attributes; links get rel=noopener noreferrer."""
+    return nh3.clean(fragment, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
+
+
+def render_plain_text(body: str) -> str:
+    """Paragraphs split on blank lines, lines joined, every character escaped: plain text is never markup."""
+    return "\n".join(f"<p>{html.escape(p)}</p>" for p in _paragraphs(body))
+
+
+def _paragraphs(body: str) -> list[str]:
+    blocks = re.split(r"\n[ \t]*\n", body)
+    return [" ".join(line.strip() for line in b.split("\n") if line.strip()) for b in blocks if b.strip()]
+
+
+def _shorten(text: str, limit: int = 280) -> str:
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+
+
+def _key(rel_path: str) -> str:
+    return rel_path.rsplit(".", 1)[0]
+
+
+def _derived_slug(title: str, rel_path: str) -> str:
+    return slugify(title) or slugify(Path(rel_path).stem) or "item"
+
+
+def _mtime_date(source: Source) -> datetime:
+    return datetime.fromtimestamp(int(source.mtime), tz=timezone.utc)
+
+
+def _guid(explicit: str | None, rel_path: str) -> str:
+    """Feed id: stays the same when the title or the permalink pattern changes (pin it with `id:`)."""
+    if explicit:
+        return explicit
+    return f"urn:uuid:{uuid.uuid5(_GUID_NAMESPACE, _key(rel_path))}"
+
+
+def _extra(meta: dict[str, Any], also: tuple[str, ...]) -> dict[str, Any]:
+    return {k: v for k, v in meta.items() if k not in schema.KNOWN_KEYS or k in also}

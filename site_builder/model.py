@@ -1,0 +1,78 @@
+"""The plain data passed between build stages: Source, Item and its parts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Source:
+    """One content file as read from disk: its path relative to the site root, text and mtime."""
+
+    rel_path: str
+    text: str
+    mtime: float
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    domain: str = ""
+
+
+@dataclass(frozen=True)
+class Image:
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True)
+class Related:
+    """Coverage of the same story elsewhere, as listed in an item's `related` key."""
+
+    title: str
+    url: str
+    excerpt: str = ""
+    date: datetime | None = None
+    provider: Provider | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """One news item, parsed and validated; `url` is filled in by the collect stage."""
+
+    rel_path: str
+    key: str                      # stable identity: the content path without its suffix
+    slug: str
+    slug_explicit: bool
+    title: str
+    date: datetime
+    date_from_mtime: bool
+    kind: str                     # "article" (Markdown), "text" (plain text) or "link" (no body)
+    body_html: str = ""
+    excerpt: str = ""
+    updated: datetime | None = None
+    original_url: str | None = None
+    web_url: str | None = None
+    amp_url: str | None = None
+    category: str | None = None
+    type: str | None = None
+    quality: float | None = None
+    heat: float | None = None
+    published: bool = True
+    draft: bool = False
+    provider: Provider | None = None
+    topics: tuple[str, ...] = ()
+    images: tuple[Image, ...] = ()
+    related: tuple[Related, ...] = ()
+    guid: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+    url: str = ""
+
+    @property
+    def source_url(self) -> str | None:
+        """Where the story was first published: originalUrl, else webUrl."""
+        return self.original_url or self.web_url

@@ -1,0 +1,62 @@
+"""Render planned pages through the theme's Jinja2 templates into output files."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from pathlib import Path
+
+import jinja2
+
+from site_builder.config import SiteConfig
+from site_builder.errors import ThemeError
+from site_builder.output import OutputFile
+from site_builder.plan import Page
+
+log = logging.getLogger(__name__)
+
+
+def page_root(page: Page, config: SiteConfig) -> str:
+    """The prefix that leads from this page back to the site root: './', '../../', or base_path for 404."""
+    if page.context["page"]["kind"] == "404":
+        return config.base_path
+    depth = page.url.strip("/").count("/") + 1 if page.url.endswith("/") and page.url != "/" else 0
+    return "../" * depth or "./"
+
+
+def render_pages(pages: list[Page], env: jinja2.Environment, config: SiteConfig) -> list[OutputFile]:
+    return [render_page(page, env, config) for page in pages]
+
+
+def render_page(page: Page, env: jinja2.Environment, config: SiteConfig) -> OutputFile:
+    context = dict(page.context)
+    context["page"] = {**page.context["page"], "root": page_root(page, config)}
+    try:
+        html = env.get_template(page.template).render(context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise ThemeError(f"template syntax error: {exc.message}", _template_path(exc.filename, env), exc.lineno) from None
+    except jinja2.TemplateNotFound as exc:
+        raise ThemeError(f"template '{exc.name}' not found (needed for page {page.url})") from None
+    except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported as a theme error
+        path, line = _template_position(exc, env)
+        raise ThemeError(f"{type(exc).__name__}: {exc} (while rendering page {page.url})", path, line) from exc
+    return OutputFile(page.output_path, html.encode("utf-8"))
+
+
+def _template_position(exc: BaseException, env: jinja2.Environment) -> tuple[str | None, int | None]:
+    """The innermost template frame of a rendering error (Jinja2 rewrites tracebacks to template lines)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".htm", ".txt")):
+            found = (_template_path(frame.filename, env), frame.lineno)
+    return found
+
+
+def _template_path(filename: str | None, env: jinja2.Environment) -> str | None:
+    if not filename:
+        return None
+    path = Path(filename)
+    try:
+        return path.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return path.as_posix()

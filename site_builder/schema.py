@@ -1,0 +1,176 @@
+"""Check and convert frontmatter values of the news schema; each problem names its key."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, time
+from typing import Any, Callable
+from zoneinfo import ZoneInfo
+
+from site_builder.model import Image, Provider, Related
+from site_builder.urls import is_web_url
+
+# Keys of the news schema; anything else in frontmatter is kept for themes as `extra`.
+KNOWN_KEYS = frozenset({
+    "title", "excerpt", "publishedDateTime", "date", "updatedDateTime", "originalUrl", "webUrl",
+    "ampWebUrl", "cdnAmpWebUrl", "category", "type", "quality", "heat", "published", "draft",
+    "provider", "topics", "images", "related", "slug", "id",
+})
+
+
+class FieldError(ValueError):
+    """A bad value; `path` is the key path inside the frontmatter, e.g. ('images', 0, 'url')."""
+
+    def __init__(self, path: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.path = path
+        self.message = message
+
+
+def describe(path: tuple[Any, ...]) -> str:
+    out = str(path[0])
+    for part in path[1:]:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+    return out
+
+
+def _fail(path: tuple[Any, ...], what: str, value: Any) -> FieldError:
+    shown = repr(value) if not isinstance(value, (dict, list)) else type(value).__name__
+    return FieldError(path, f"{describe(path)} must be {what}, not {shown}")
+
+
+def text(value: Any, path: tuple[Any, ...], required: bool = False) -> str | None:
+    if value is None:
+        if required:
+            raise FieldError(path, f"{describe(path)} is required")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise _fail(path, "text", value)
+    result = str(value).strip()
+    if required and not result:
+        raise FieldError(path, f"{describe(path)} must not be empty")
+    return result
+
+
+def web_url(value: Any, path: tuple[Any, ...]) -> str | None:
+    result = text(value, path)
+    if not result:
+        return None
+    if not is_web_url(result):
+        raise FieldError(path, f"{describe(path)} must be an http or https URL, not {result!r}")
+    return result
+
+
+def number(value: Any, path: tuple[Any, ...]) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _fail(path, "a number", value)
+    return value
+
+
+def whole(value: Any, path: tuple[Any, ...]) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise _fail(path, "a whole number", value)
+    return value
+
+
+def flag(value: Any, path: tuple[Any, ...], default: bool) -> bool:
+    """Only a real YAML boolean counts; 'maybe' or a quoted "false" is an error, never a guess."""
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _fail(path, "true or false", value)
+    return value
+
+
+def when(value: Any, path: tuple[Any, ...], tz: ZoneInfo) -> datetime | None:
+    """A timezone-aware datetime; naive values and bare dates are read in the site's timezone."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        result = value
+    elif isinstance(value, date):
+        result = datetime.combine(value, time())
+    elif isinstance(value, str):
+        try:
+            result = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise FieldError(path, f"{describe(path)}: cannot read {value!r} as a date "
+                                   "(use ISO 8601, e.g. 2024-05-01T09:30:00Z)") from None
+    else:
+        raise _fail(path, "a date", value)
+    return result if result.tzinfo else result.replace(tzinfo=tz)
+
+
+def string_list(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    """A list of strings; a single string is accepted as a list of one."""
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list):
+        raise _fail(path, "a list of strings", value)
+    out: list[str] = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, str) or not entry.strip():
+            raise _fail(path + (i,), "a non-empty string", entry)
+        if entry.strip() not in out:
+            out.append(entry.strip())
+    return tuple(out)
+
+
+def mapping(value: Any, path: tuple[Any, ...]) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _fail(path, "a mapping of keys to values", value)
+    return value
+
+
+def provider(value: Any, path: tuple[Any, ...]) -> Provider | None:
+    if isinstance(value, str):
+        return Provider(name=value.strip()) if value.strip() else None
+    data = mapping(value, path)
+    if data is None:
+        return None
+    name = text(data.get("name"), path + ("name",), required=True)
+    domain = text(data.get("domain"), path + ("domain",)) or ""
+    if domain and not re.fullmatch(r"[A-Za-z0-9.-]+", domain):
+        raise FieldError(path + ("domain",), f"{describe(path + ('domain',))} must be a host name, not {domain!r}")
+    return Provider(name=name or "", domain=domain.lower())
+
+
+def listing(value: Any, path: tuple[Any, ...], each: Callable[[Any, tuple[Any, ...]], Any]) -> tuple[Any, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise _fail(path, "a list", value)
+    return tuple(each(entry, path + (i,)) for i, entry in enumerate(value))
+
+
+def image(value: Any, path: tuple[Any, ...]) -> Image:
+    if isinstance(value, str):
+        return Image(url=web_url(value, path) or "")
+    data = mapping(value, path) or {}
+    url = web_url(data.get("url"), path + ("url",))
+    if not url:
+        raise FieldError(path + ("url",), f"{describe(path + ('url',))} is required")
+    return Image(url=url, width=whole(data.get("width"), path + ("width",)),
+                 height=whole(data.get("height"), path + ("height",)))
+
+
+def related_entry(value: Any, path: tuple[Any, ...], tz: ZoneInfo) -> Related:
+    data = mapping(value, path) or {}
+    url = web_url(data.get("originalUrl") or data.get("webUrl"), path + ("webUrl",))
+    if not url:
+        raise FieldError(path + ("webUrl",), f"{describe(path + ('webUrl',))} is required")
+    return Related(
+        title=text(data.get("title"), path + ("title",), required=True) or "",
+        url=url,
+        excerpt=text(data.get("excerpt"), path + ("excerpt",)) or "",
+        date=when(data.get("publishedDateTime"), path + ("publishedDateTime",), tz),
+        provider=provider(data.get("provider"), path + ("provider",)),
+    )

@@ -1,0 +1,127 @@
+"""Find a theme and its parents, and make the Jinja2 environment: site templates first, then the theme chain."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from site_builder.config import SiteConfig
+from site_builder.errors import ThemeError
+from site_builder.output import OutputFile
+
+log = logging.getLogger(__name__)
+
+BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+THEME_KEYS = frozenset({"name", "description", "extends"})
+
+
+@dataclass(frozen=True)
+class Theme:
+    """A resolved theme: its name and folders, child first, parents after."""
+
+    name: str
+    folders: tuple[Path, ...]
+    site_root: Path
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        dirs = [self.site_root / "templates"] + [f / "templates" for f in self.folders]
+        return [d for d in dirs if d.is_dir()]
+
+    @property
+    def static_dirs(self) -> list[Path]:
+        dirs = [self.site_root / "static"] + [f / "static" for f in self.folders]
+        return [d for d in dirs if d.is_dir()]
+
+
+def theme_dir(name: str, site_root: Path) -> Path | None:
+    for base in (site_root / "themes", BUILTIN_THEMES):
+        if (base / name).is_dir():
+            return base / name
+    return None
+
+
+def available_themes(site_root: Path) -> list[str]:
+    names = set()
+    for base in (site_root / "themes", BUILTIN_THEMES):
+        if base.is_dir():
+            names.update(p.name for p in base.iterdir() if (p / "templates").is_dir())
+    return sorted(names)
+
+
+def load_theme(config: SiteConfig) -> Theme:
+    """Resolve config.theme and its `extends` chain; a missing theme or a cycle is a ThemeError."""
+    folders: list[Path] = []
+    seen: list[str] = []
+    name: str | None = config.theme
+    while name is not None:
+        if name in seen:
+            raise ThemeError(f"theme inheritance loops: {' -> '.join(seen + [name])}")
+        folder = theme_dir(name, config.root)
+        if folder is None:
+            where = f"extended by theme '{seen[-1]}'" if seen else "set by `theme`"
+            raise ThemeError(f"theme '{name}' ({where}) not found; available: {', '.join(available_themes(config.root))}")
+        seen.append(name)
+        folders.append(folder)
+        name = read_theme_toml(folder).get("extends")
+    return Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
+
+
+def read_theme_toml(folder: Path) -> dict[str, str]:
+    path = folder / "theme.toml"
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ThemeError(f"invalid theme.toml: {exc}", str(path)) from None
+    unknown = set(data) - THEME_KEYS
+    if unknown:
+        raise ThemeError(f"unknown key '{sorted(unknown)[0]}' (valid: {', '.join(sorted(THEME_KEYS))})", str(path))
+    extends = data.get("extends")
+    if extends is not None and not isinstance(extends, str):
+        raise ThemeError("extends must be a theme name", str(path))
+    return data
+
+
+def make_environment(theme: Theme) -> jinja2.Environment:
+    """Autoescaping, strict (an undefined variable is an error, never a blank), loading site overrides first."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
+        autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
+    )
+    env.globals["link"] = link
+    return env
+
+
+@jinja2.pass_context
+def link(context: jinja2.runtime.Context, target: str) -> str:
+    """A link from the page being rendered to a site path such as '/topics/ai/'.
+
+    Relative ('../../topics/ai/') so output/ works at a domain root and under base_url's sub-path;
+    the 404 page, served at any depth, gets the absolute path under base_url instead.
+    """
+    return context["page"]["root"] + target[1:] if target.startswith("/") else target
+
+
+def static_files(theme: Theme) -> list[OutputFile]:
+    """Theme static files (parents first, so a child theme or the site's static/ wins)."""
+    chosen: dict[str, Path] = {}
+    for folder in reversed(theme.static_dirs):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            for name in filenames:
+                if not name.startswith("."):
+                    path = Path(dirpath, name)
+                    chosen[path.relative_to(folder).as_posix()] = path
+    return [OutputFile(rel, chosen[rel].read_bytes()) for rel in sorted(chosen)]

@@ -1,0 +1,109 @@
+"""Plain views of items and groups for templates: dicts of strings, numbers and dates, never model objects."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from site_builder.collect import Group, Site, group_slug, hidden_reason
+from site_builder.config import SiteConfig
+from site_builder.model import Item
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+          "October", "November", "December")
+
+
+def day_url(day: str) -> str:
+    """'2023-11-27' -> '/2023/11/27/'."""
+    return "/" + day.replace("-", "/") + "/"
+
+
+def month_url(month: str) -> str:
+    """'2023-11' -> '/2023/11/'."""
+    return "/" + month.replace("-", "/") + "/"
+
+
+def day_label(day: str) -> str:
+    year, month, dom = (int(p) for p in day.split("-"))
+    weekday = datetime(year, month, dom).strftime("%A")
+    return f"{weekday} {dom} {MONTHS[month - 1]} {year}"
+
+
+def month_label(month: str) -> str:
+    year, number = (int(p) for p in month.split("-"))
+    return f"{MONTHS[number - 1]} {year}"
+
+
+def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | None:
+    """A date as the templates need it: ISO for machines, a short label for people, in the site timezone."""
+    if moment is None:
+        return None
+    local = moment.astimezone(config.tz)
+    return {
+        "iso": local.isoformat(),
+        "date": f"{local.day} {MONTHS[local.month - 1][:3]} {local.year}",
+        "time": local.strftime("%H:%M"),
+        "label": f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {local.tzname()}",
+        "day": local.date().isoformat(),
+    }
+
+
+def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
+    local_day = item.date.astimezone(config.tz).date().isoformat()
+    lead = item.images[0] if item.images else None
+    return {
+        "slug": item.slug,
+        "url": item.url,
+        "title": item.title,
+        "kind": item.kind,
+        "date": when_view(item.date, config),
+        "updated": when_view(item.updated, config),
+        "day_url": day_url(local_day),
+        "excerpt": item.excerpt,
+        "description": item.excerpt or _text_start(item.body_html),
+        "body_html": Markup(item.body_html),
+        "source_url": item.source_url,
+        "amp_url": item.amp_url,
+        "provider": ({"name": item.provider.name, "domain": item.provider.domain,
+                      "url": f"/sources/{group_slug(item.provider.name)}/"} if item.provider else None),
+        "topics": [{"name": t, "slug": group_slug(t), "url": f"/topics/{group_slug(t)}/"} for t in item.topics],
+        "image": {"url": lead.url, "width": lead.width, "height": lead.height} if lead else None,
+        "images": [{"url": i.url, "width": i.width, "height": i.height} for i in item.images],
+        "related": [{"title": r.title, "url": r.url, "excerpt": r.excerpt, "date": when_view(r.date, config),
+                     "provider": r.provider.name if r.provider else None} for r in item.related],
+        "quality": item.quality,
+        "heat": item.heat,
+        "category": item.category,
+        "type": item.type,
+        "hidden": hidden_reason(item),
+        "source_file": item.rel_path,
+        "extra": item.extra,
+    }
+
+
+def group_view(group: Group, prefix: str) -> dict[str, Any]:
+    return {"name": group.name, "slug": group.slug, "url": f"/{prefix}/{group.slug}/", "count": len(group.items)}
+
+
+def _text_start(html_text: str, limit: int = 200) -> str:
+    import re
+    text = re.sub(r"<[^>]+>", " ", html_text)
+    text = " ".join(Markup(text).unescape().split())
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def site_view(site: Site, config: SiteConfig) -> dict[str, Any]:
+    return {
+        "title": config.title,
+        "description": config.description or f"{config.title}: a curated news digest.",
+        "base_url": config.base_url,
+        "language": config.language,
+        "drafts": config.drafts,
+        "feeds": [{"title": f"{config.title} (RSS)", "url": "/feed.xml", "type": "application/rss+xml"},
+                  {"title": f"{config.title} (Atom)", "url": "/atom.xml", "type": "application/atom+xml"}],
+        "topic_count": len(site.topics),
+        "source_count": len(site.providers),
+        "extra": config.extra,
+    }
