@@ -143,7 +143,8 @@ def init_site(target: Path) -> list[Path]:
 def new_item(root: Path, title: str, url: str | None, topics: list[str], provider: str | None,
              now: datetime) -> Path:
     """Write content/<date>-<slug>.md with every seed key present (unknown ones null) and published: false."""
-    return write_item(content_dir_of(root), new_item_entry(title, url, topics, provider, now))
+    entry = new_item_entry(title, url, topics, provider, now)
+    return write_item(content_dir_of(root), entry)
 
 
 def new_item_entry(title: str, url: str | None, topics: list[str], provider: str | None,
