@@ -29,6 +29,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="output folder (default: SOURCE/output)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
     build.set_defaults(run=run_build)
+    _curator_commands(commands)
     return parser
 
 
@@ -56,6 +57,57 @@ def run_build(args: argparse.Namespace) -> int:
     result, stats = build(config)
     print_warnings(result.warnings)
     print(summary(result, stats, time.perf_counter() - started))
+    return 0
+
+
+# --- curator commands: init, new, import (site_builder/scaffold.py, site_builder/importer.py) ---
+
+def _curator_commands(commands: argparse._SubParsersAction) -> None:
+    init = commands.add_parser("init", help="create a new site in a new or empty folder")
+    init.add_argument("dir", type=Path, metavar="DIR", help="folder for the new site (must be new or empty)")
+    init.set_defaults(run=run_init)
+
+    new = commands.add_parser("new", help="start a new unpublished item in content/")
+    new.add_argument("title", help="the item's headline")
+    new.add_argument("--url", help="link to the story (http or https)")
+    new.add_argument("--topic", action="append", default=[], help="a topic (repeat for more)")
+    new.add_argument("--provider", help="publisher name (default: the URL's domain)")
+    new.set_defaults(run=run_new)
+
+    imp = commands.add_parser("import", help="import RSS, Atom, JSON Feed or news-API files as unpublished items")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="feed file to import; '-' reads standard input")
+    imp.add_argument("--publish", action="store_true", help="mark imported items published: true")
+    imp.set_defaults(run=run_import)
+
+    for sub in (init, new, imp):
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    for sub in (new, imp):
+        sub.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from site_builder.scaffold import init_site
+    for path in init_site(args.dir):
+        print(path)
+    print(f"next: site-builder build --source {args.dir}")
+    return 0
+
+
+def run_new(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+    from site_builder.scaffold import new_item
+    print(new_item(args.source, args.title, args.url, args.topic, args.provider, datetime.now(timezone.utc)))
+    return 0
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from site_builder.errors import raise_all
+    from site_builder.importer import import_files
+    stdin = sys.stdin.buffer.read() if "-" in args.files else None
+    result = import_files(args.source, [f if f == "-" else Path(f) for f in args.files], args.publish, stdin)
+    print_warnings(list(result.warnings), limit=None)
+    print(f"created {len(result.created)}, skipped {result.skipped} (already in content/), failed {result.failed}")
+    raise_all(list(result.errors))  # malformed files: reported by main(), exit 1
     return 0
 
 

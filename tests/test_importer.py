@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -312,3 +313,52 @@ def test_frontmatter_round_trips_any_text(title: str, excerpt: str, topics: list
     meta, body = text[4:].split("\n---\n", 1)
     assert body == ""
     assert yaml.safe_load(meta) == entry
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_import_summary_and_exit_codes(tmp_path: Path, run_cli) -> None:
+    root = site(tmp_path)
+    code, out, err = run_cli("import", FEEDS / "rss2.xml", FEEDS / "invalid.json", "--source", root)
+    assert code == 1
+    assert out == "created 2, skipped 1 (already in content/), failed 1\n"
+    assert err == (f"warning: {FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n"
+                   f"{FEEDS / 'invalid.json'}:4: not valid JSON: Expecting property name enclosed in double quotes "
+                   "(column 3)\n")
+    assert run_cli("import", FEEDS / "rss2.xml", "--source", root) == (
+        0, "created 0, skipped 3 (already in content/), failed 1\n",
+        f"warning: {FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n")
+
+
+def test_cli_import_reads_stdin(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = site(tmp_path)
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(feed("atom.xml"))))
+    assert run_cli("import", "-", "--publish", "--source", root) == (
+        0, "created 2, skipped 0 (already in content/), failed 0\n", "")
+    assert content_files(root) == ["2024-02-28-ten-year-study-of-sleep-finishes.md",
+                                   "2024-03-01-ice-sheets-melting-faster-than-expected.md"]
+
+
+def test_cli_import_needs_a_file(run_cli) -> None:
+    code, out, err = run_cli("import")
+    assert (code, out) == (2, "")
+    assert err.endswith("site-builder import: error: the following arguments are required: FILE\n")
+
+
+def test_init_import_build_end_to_end(tmp_path: Path, run_cli) -> None:
+    root = tmp_path / "digest"
+    assert run_cli("init", root)[0] == 0
+    assert run_cli("import", FEEDS / "news-api.json", "--source", root)[0] == 0
+    code, out, err = run_cli("build", "--source", root)
+    assert (code, err) == (0, "")
+    assert sorted(p.name for p in (root / "output" / "news").iterdir()) == ["welcome-to-your-news-digest"]
+    assert "Putin" not in (root / "output" / "feed.xml").read_text(encoding="utf-8")
+
+    assert run_cli("import", FEEDS / "atom.xml", "--publish", "--source", root)[0] == 0
+    assert run_cli("build", "--source", root)[0] == 0
+    assert sorted(p.name for p in (root / "output" / "news").iterdir()) == [
+        "ice-sheets-melting-faster-than-expected", "ten-year-study-of-sleep-finishes", "welcome-to-your-news-digest"]
+    page = (root / "output" / "news" / "ice-sheets-melting-faster-than-expected" / "index.html").read_text("utf-8")
+    assert "Satellite data show Greenland lost more ice." in page
+    assert "https://science.example.org/2024/03/ice-sheets" in page
+    assert "Ice sheets melting faster than expected" in (root / "output" / "feed.xml").read_text(encoding="utf-8")

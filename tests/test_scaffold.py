@@ -163,3 +163,33 @@ def test_new_item_needs_an_existing_site_folder(tmp_path: Path) -> None:
         new_item(tmp_path / "missing", "Story", None, [], None, NOW)
     assert str(caught.value) == (f"{tmp_path / 'missing'}: source folder does not exist "
                                  "(create a site with `site-builder init`)")
+
+
+# ---------------------------------------------------------------- command line
+
+def test_cli_init_prints_the_files_and_refuses_twice(tmp_path: Path, run_cli) -> None:
+    target = tmp_path / "digest"
+    assert run_cli("init", target) == (0, f"{target / 'site.toml'}\n"
+                                          f"{target / 'content' / '2024-01-01-welcome-to-your-news-digest.md'}\n"
+                                          f"{target / 'templates' / 'README.md'}\n"
+                                          f"next: site-builder build --source {target}\n", "")
+    assert run_cli("init", target) == (1, "", f"{target}: folder is not empty; `init` only creates a site in a "
+                                              "new or empty folder so it never overwrites anything\n")
+
+
+def test_cli_new_prints_the_path(tmp_path: Path, run_cli) -> None:
+    init_site(tmp_path)
+    code, out, err = run_cli("new", "Hand-picked read", "--url", "https://example.org/read", "--topic", "Climate",
+                             "--topic", "Oceans", "--provider", "Example Org", "--source", tmp_path)
+    assert (code, err) == (0, "")
+    path = Path(out.strip())
+    assert path.parent == tmp_path / "content" and path.name.endswith("-hand-picked-read.md")
+    meta, _ = split(path)
+    assert (meta["topics"], meta["provider"], meta["published"]) == (
+        ["Climate", "Oceans"], {"name": "Example Org", "domain": "example.org"}, False)
+
+
+def test_cli_new_rejects_a_bad_url(tmp_path: Path, run_cli) -> None:
+    assert run_cli("new", "Story", "--url", "mailto:x@example.org", "--source", tmp_path) == (
+        1, "", "--url must be an http or https URL, not 'mailto:x@example.org'\n")
+    assert not (tmp_path / "content").exists()
