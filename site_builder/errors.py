@@ -19,6 +19,10 @@ class SiteError(Exception):
             return f"{self.path}: {self.message}"
         return f"{self.path}:{self.line}: {self.message}"
 
+    def __reduce__(self):
+        # Keep path and line when an error crosses from a worker process.
+        return (type(self), (self.message, self.path, self.line))
+
     def sort_key(self) -> tuple[str, int, str]:
         return (self.path or "", self.line or 0, self.message)
 
@@ -48,6 +52,9 @@ class SiteErrors(SiteError):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self):
+        return (type(self), (self.errors,))
 
 
 def raise_all(errors: list[SiteError]) -> None:
