@@ -29,34 +29,38 @@ def render_pages(pages: list[Page], env: jinja2.Environment, config: SiteConfig)
 
 
 def render_page(page: Page, env: jinja2.Environment, config: SiteConfig) -> OutputFile:
+    """One page through its template; any failure is a ThemeError naming template file, line and page."""
     context = dict(page.context)
     context["page"] = {**page.context["page"], "root": page_root(page, config)}
     try:
         html = env.get_template(page.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
-        raise ThemeError(f"template syntax error: {exc.message}", _template_path(exc.filename, env), exc.lineno) from None
+        raise ThemeError(f"template syntax error: {exc.message}", _template_path(exc.filename, config),
+                         exc.lineno) from None
     except jinja2.TemplateNotFound as exc:
-        raise ThemeError(f"template '{exc.name}' not found (needed for page {page.url})") from None
+        path, line = _template_position(exc, config)
+        raise ThemeError(f"template '{exc.name}' not found (while rendering page {page.url})", path, line) from None
     except Exception as exc:  # noqa: BLE001 - any failure inside a template is reported as a theme error
-        path, line = _template_position(exc, env)
+        path, line = _template_position(exc, config)
         raise ThemeError(f"{type(exc).__name__}: {exc} (while rendering page {page.url})", path, line) from exc
     return OutputFile(page.output_path, html.encode("utf-8"))
 
 
-def _template_position(exc: BaseException, env: jinja2.Environment) -> tuple[str | None, int | None]:
+def _template_position(exc: BaseException, config: SiteConfig) -> tuple[str | None, int | None]:
     """The innermost template frame of a rendering error (Jinja2 rewrites tracebacks to template lines)."""
     found: tuple[str | None, int | None] = (None, None)
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith((".html", ".xml", ".htm", ".txt")):
-            found = (_template_path(frame.filename, env), frame.lineno)
+            found = (_template_path(frame.filename, config), frame.lineno)
     return found
 
 
-def _template_path(filename: str | None, env: jinja2.Environment) -> str | None:
+def _template_path(filename: str | None, config: SiteConfig) -> str | None:
+    """Relative to the site root for the site's own templates and themes; absolute for built-in themes."""
     if not filename:
         return None
     path = Path(filename)
     try:
-        return path.relative_to(Path.cwd()).as_posix()
+        return path.relative_to(config.root).as_posix()
     except ValueError:
         return path.as_posix()

@@ -13,6 +13,7 @@ import jinja2
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
 from site_builder.output import OutputFile
+from site_builder.slug import is_safe_slug
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Theme:
 
 
 def theme_dir(name: str, site_root: Path) -> Path | None:
+    """A site's own themes/NAME first, then the built-in one."""
     for base in (site_root / "themes", BUILTIN_THEMES):
         if (base / name).is_dir():
             return base / name
@@ -61,32 +63,45 @@ def load_theme(config: SiteConfig) -> Theme:
     name: str | None = config.theme
     while name is not None:
         if name in seen:
-            raise ThemeError(f"theme inheritance loops: {' -> '.join(seen + [name])}")
+            raise ThemeError(f"themes extend each other in a loop: {' -> '.join(seen + [name])}",
+                             _shown(folders[-1] / "theme.toml", config.root))
         folder = theme_dir(name, config.root)
         if folder is None:
-            where = f"extended by theme '{seen[-1]}'" if seen else "set by `theme`"
-            raise ThemeError(f"theme '{name}' ({where}) not found; available: {', '.join(available_themes(config.root))}")
+            available = ", ".join(available_themes(config.root))
+            if not seen:
+                raise ThemeError(f"theme '{name}' not found (available: {available})")
+            raise ThemeError(f"extends unknown theme '{name}' (available: {available})",
+                             _shown(folders[-1] / "theme.toml", config.root))
         seen.append(name)
         folders.append(folder)
-        name = read_theme_toml(folder).get("extends")
+        name = read_theme_toml(folder, config.root).get("extends")
     return Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
 
 
-def read_theme_toml(folder: Path) -> dict[str, str]:
+def read_theme_toml(folder: Path, site_root: Path) -> dict[str, str]:
     path = folder / "theme.toml"
     if not path.is_file():
         return {}
+    shown = _shown(path, site_root)
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ThemeError(f"invalid theme.toml: {exc}", str(path)) from None
+        raise ThemeError(f"invalid theme.toml: {exc}", shown) from None
     unknown = set(data) - THEME_KEYS
     if unknown:
-        raise ThemeError(f"unknown key '{sorted(unknown)[0]}' (valid: {', '.join(sorted(THEME_KEYS))})", str(path))
+        raise ThemeError(f"unknown key '{sorted(unknown)[0]}' (valid: {', '.join(sorted(THEME_KEYS))})", shown)
     extends = data.get("extends")
-    if extends is not None and not isinstance(extends, str):
-        raise ThemeError("extends must be a theme name", str(path))
+    if extends is not None and not (isinstance(extends, str) and is_safe_slug(extends)):
+        raise ThemeError(f"extends must be the name of a theme folder, not {extends!r}", shown)
     return data
+
+
+def _shown(path: Path, site_root: Path) -> str:
+    """A theme file as error messages name it: relative to the site root when it is the site's own."""
+    try:
+        return path.relative_to(site_root).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def make_environment(theme: Theme) -> jinja2.Environment:

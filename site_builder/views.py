@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
@@ -65,6 +66,7 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "description": item.excerpt or _text_start(item.body_html),
         "body_html": Markup(item.body_html),
         "source_url": item.source_url,
+        "source_host": source_host(item.source_url),
         "amp_url": item.amp_url,
         "provider": ({"name": item.provider.name, "domain": item.provider.domain,
                       "url": f"/sources/{group_slug(item.provider.name)}/"} if item.provider else None),
@@ -81,6 +83,12 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "source_file": item.rel_path,
         "extra": item.extra,
     }
+
+
+def source_host(url: str | None) -> str | None:
+    """'https://www.reuters.com/x' -> 'reuters.com': the publisher's address, shown beside a headline."""
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 def group_view(group: Group, prefix: str) -> dict[str, Any]:
