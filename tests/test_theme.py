@@ -131,9 +131,9 @@ def test_a_missing_theme_is_an_error_listing_the_available_ones(make_site, run_c
     assert_fails(run_cli, site, f"theme 'nope' not found (available: {BUILTIN_THEMES})", "--theme", "nope")
 
 
-def test_a_missing_theme_in_site_toml_is_the_same_error(make_site, run_cli):
-    site = make_site(site_files(**{"site.toml": 'theme = "nope"\n'}))
-    assert_fails(run_cli, site, f"theme 'nope' not found (available: {BUILTIN_THEMES})")
+def test_a_missing_theme_in_site_toml_is_reported_at_its_line(make_site, run_cli):
+    site = make_site(site_files(**{"site.toml": 'title = "T"\ntheme = "nope"\n'}))
+    assert_fails(run_cli, site, f"site.toml:2: theme 'nope' not found (available: {BUILTIN_THEMES})")
 
 
 def test_extending_a_missing_theme_names_the_theme_toml(make_site, run_cli):
