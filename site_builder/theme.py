@@ -49,10 +49,12 @@ def theme_dir(name: str, site_root: Path) -> Path | None:
 
 
 def available_themes(site_root: Path) -> list[str]:
+    """Folders that look like themes (templates/ or theme.toml): a child theme may have only the latter."""
     names = set()
     for base in (site_root / "themes", BUILTIN_THEMES):
         if base.is_dir():
-            names.update(p.name for p in base.iterdir() if (p / "templates").is_dir())
+            names.update(p.name for p in base.iterdir()
+                         if (p / "templates").is_dir() or (p / "theme.toml").is_file())
     return sorted(names)
 
 

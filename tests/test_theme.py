@@ -138,7 +138,7 @@ def test_a_missing_theme_in_site_toml_is_reported_at_its_line(make_site, run_cli
 
 def test_extending_a_missing_theme_names_the_theme_toml(make_site, run_cli):
     site = make_site(site_files(**{"themes/child/theme.toml": 'extends = "ghost"\n',
-                                   "themes/child/templates/.keep": ""}))
+                                   "themes/notes/README.md": "Not a theme: no theme.toml, no templates/.\n"}))
     assert_fails(run_cli, site,
                  f"themes/child/theme.toml: extends unknown theme 'ghost' (available: child, {BUILTIN_THEMES})",
                  "--theme", "child")
@@ -146,8 +146,8 @@ def test_extending_a_missing_theme_names_the_theme_toml(make_site, run_cli):
 
 def test_an_extends_cycle_is_an_error_showing_the_loop(make_site, run_cli):
     site = make_site(site_files(**{
-        "themes/a/theme.toml": 'extends = "b"\n', "themes/a/templates/.keep": "",
-        "themes/b/theme.toml": 'extends = "a"\n', "themes/b/templates/.keep": "",
+        "themes/a/theme.toml": 'extends = "b"\n',
+        "themes/b/theme.toml": 'extends = "a"\n',
     }))
     assert_fails(run_cli, site, "themes/b/theme.toml: themes extend each other in a loop: a -> b -> a",
                  "--theme", "a")
