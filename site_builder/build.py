@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from site_builder.collect import Site, collect
+from site_builder import cache as caching
+from site_builder.cache import Cache, Known
+from site_builder.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.content import load_sources, parse_item
 from site_builder.errors import ContentError, SiteError, raise_all
-from site_builder.feeds import render_feeds, render_sitemap
+from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.model import Item, Source
 from site_builder.output import OutputFile, WriteStats, write_output
-from site_builder.plan import plan
-from site_builder.render import render_pages
+from site_builder.parallel import fork_map
+from site_builder.plan import Page, plan
+from site_builder.render import render_page
 from site_builder.theme import load_theme, make_environment, static_files
 
 log = logging.getLogger(__name__)
@@ -23,66 +29,177 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class BuildResult:
-    """A finished build in memory: the files, the site they show, and what to tell the user."""
+    """A finished build in memory: the files, the site they show, and what to tell the user.
+
+    A file whose data is None is unchanged since the last build: write keeps the one in output/.
+    """
 
     files: list[OutputFile]
     site: Site
     pages: int
     warnings: list[str]
     seconds: float
+    cache: Cache
+    rendered: int = 0
 
 
-def parse_all(sources: list[Source], config: SiteConfig) -> tuple[list[Item], list[SiteError]]:
+def build_stamp(config: SiteConfig, template_dirs: list[Path]) -> str:
+    return "|".join((caching.code_stamp(), caching.config_stamp(config), caching.tree_stamp(template_dirs)))
+
+
+def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Known]
+                  ) -> tuple[list[Item], list[SiteError], dict[str, Known]]:
+    """Items for all sources: cached ones as they were, the rest parsed (on all cores when many)."""
+    fresh = [s for s in sources if s.text is not None]
+    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config), fresh)))
     items: list[Item] = []
     errors: list[SiteError] = []
+    files: dict[str, Known] = {}
     for source in sources:
-        try:
-            items.append(parse_item(source, config))
-        except ContentError as exc:
-            errors.append(exc)
-    return items, errors
+        result = parsed.get(source.rel_path) or known[source.rel_path].item
+        if isinstance(result, SiteError):
+            errors.append(result)
+            continue
+        items.append(result)
+        stat = _stat(config.root / source.rel_path)
+        if stat is not None:
+            # Hidden items are never cached: unpublished content is written nowhere.
+            cached = result if hidden_reason(result) is None else None
+            files[source.rel_path] = Known(stat.st_size, stat.st_mtime_ns, source.digest, cached)
+    return items, errors, files
 
 
-def build_site(config: SiteConfig) -> BuildResult:
-    """Everything but writing: raises SiteError (all content errors at once) before anything is written."""
+def _parse_or_error(source: Source, config: SiteConfig) -> Item | SiteError:
+    try:
+        return parse_item(source, config)
+    except ContentError as exc:
+        return exc
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except OSError:
+        return None
+
+
+def item_keys(site: Site, known: dict[str, Known]) -> dict[str, str]:
+    """slug -> what the item's view is made from: its file's digest, final URL and date."""
+    return {i.slug: f"{known[i.rel_path].digest if i.rel_path in known else id(i)}|{i.url}|{i.date.isoformat()}"
+            f"|{hidden_reason(i)}" for i in site.items}
+
+
+def view_keys(pages: list[Page], keys_by_slug: dict[str, str]) -> dict[int, str]:
+    """id(view dict) -> key, for every item view and the shared site view."""
+    keys: dict[int, str] = {}
+    for page in pages:
+        view = page.context.get("item")
+        if view is not None:
+            keys[id(view)] = keys_by_slug[view["slug"]]
+    if pages:
+        site_view = pages[0].context["site"]
+        keys[id(site_view)] = hashlib.blake2b(repr(site_view).encode(), digest_size=16).hexdigest()
+    return keys
+
+
+def reuse(previous: Cache, rel_path: str, fp: str, output: Path) -> OutputFile | None:
+    """The file as the last build made it, if it was made from the same inputs and is still there."""
+    held = previous.rendered.get(rel_path)
+    if held is not None and held[0] == fp:
+        return OutputFile(rel_path, held[1])
+    recorded = previous.outputs.get(rel_path)
+    if recorded is not None and recorded[0] == fp:
+        stat = _stat(output / rel_path)
+        if stat is not None and (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
+            return OutputFile(rel_path, None)
+    return None
+
+
+def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, stamp: str, previous: Cache,
+                known: dict[str, Known]) -> tuple[list[OutputFile], dict[str, str], int]:
+    """Pages and feeds, each rendered only if what it is made from changed since the last build."""
+    by_slug = item_keys(site, known)
+    keys = view_keys(pages, by_slug)
+    fingerprints: dict[str, str] = {}
+    files: dict[str, OutputFile | None] = {}
+    todo: list[Page] = []
+    for page in pages:
+        fp = caching.fingerprint(stamp, page.template, page.context, keys)
+        fingerprints[page.output_path] = fp
+        files[page.output_path] = reuse(previous, page.output_path, fp, config.output)
+        if files[page.output_path] is None:
+            todo.append(page)
+    for rendered in fork_map(lambda p: render_page(p, env, config), todo, min_per_worker=150):
+        files[rendered.rel_path] = rendered
+    feed_todo: list[FeedSpec] = []
+    for spec in feed_specs(site, config):
+        fp = hashlib.blake2b(f"{stamp}|{spec.path}|{spec.title}|{spec.description}|"
+                             f"{[by_slug[i.slug] for i in spec.items]}".encode(), digest_size=16).hexdigest()
+        names = [spec.path.lstrip("/") + n for n in ("feed.xml", "atom.xml")]
+        for name in names:
+            fingerprints[name] = fp
+            files[name] = reuse(previous, name, fp, config.output)
+        if any(files[n] is None for n in names):
+            feed_todo.append(spec)
+    for made in fork_map(lambda s: render_feed(s, config), feed_todo, min_per_worker=20):
+        for f in made:
+            files[f.rel_path] = f
+    return [f for f in files.values() if f is not None], fingerprints, len(todo) + len(feed_todo)
+
+
+def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult:
+    """Everything but writing: raises SiteError (all content errors at once) before anything is written.
+
+    `previous` is the in-memory cache of a running `serve`; without it the on-disk cache is used.
+    """
     started = time.perf_counter()
     theme = load_theme(config)
     env = make_environment(theme)
-    sources, load_errors, warnings = load_sources(config)
-    items, parse_errors = parse_all(sources, config)
+    stamp = build_stamp(config, theme.template_dirs)
+    if previous is None or previous.stamp != stamp:
+        previous = caching.load_cache(config, stamp) if previous is None else Cache(stamp=stamp)
+    sources, load_errors, warnings = load_sources(config, previous.files)
+    items, parse_errors, known = parse_sources(sources, config, previous.files)
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
     pages = plan(site, config)
-    files = render_pages(pages, env, config) + render_feeds(site, config) + render_sitemap(pages, site, config)
-    files += static_files(theme)
+    files, fingerprints, rendered = render_site(pages, site, config, env, stamp, previous, known)
+    files += render_sitemap(pages, site, config) + static_files(theme)
+    cache = Cache(stamp=stamp, files=known, outputs={}, rendered={})
+    cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}  # sizes/mtimes filled after write
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
-                       seconds=time.perf_counter() - started)
+                       seconds=time.perf_counter() - started, cache=cache, rendered=rendered)
 
 
 def build(config: SiteConfig) -> tuple[BuildResult, WriteStats]:
-    """Build the site and replace output/ with it."""
+    """Build the site, replace output/ with it, and remember what was built for the next time."""
     result = build_site(config)
     stats = write_output(result.files, config.output, config.root)
+    if config.use_cache:
+        cache = result.cache
+        for path, (fp, _, _) in list(cache.outputs.items()):
+            stat = _stat(config.output / path)
+            if stat is None:
+                del cache.outputs[path]
+            else:
+                cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
+        caching.save_cache(cache, config)
     return result, stats
 
 
 def summary(result: BuildResult, stats: WriteStats | None, seconds: float) -> str:
     """The one line a build ends with."""
     site = result.site
-    visible = sum(1 for i in site.items if i.published and not i.draft)
+    visible = sum(1 for i in site.items if hidden_reason(i) is None)
     hidden = sum(site.hidden.values())
     reasons = ", ".join(f"{n} {reason}" for reason, n in site.hidden.items())
     line = f"{result.pages} pages, {len(result.files)} files"
     if stats is not None:
         line += f" ({stats.written} written, {stats.unchanged} unchanged, {stats.removed} removed)"
     line += f"; {visible} items published, {hidden} hidden" + (f" ({reasons})" if reasons else "")
-    if result.site.items and len(site.items) > visible:
-        line += f", {len(site.items) - visible} hidden items shown as drafts"
+    if len(site.items) > visible:
+        line += f", {len(site.items) - visible} of them shown as drafts"
     mtime_dated = sum(1 for i in site.items if i.date_from_mtime)
     if mtime_dated:
         line += f"; {mtime_dated} dated by file modification time"
     return line + f"; {seconds:.2f} s"
-
-
-def config_paths(config: SiteConfig) -> list[Path]:
-    return [config.root / "site.toml", config.content_dir]

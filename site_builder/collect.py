@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, raise_all
 from site_builder.model import Item
 from site_builder.slug import slugify
-from site_builder.urls import normalize_url
+from site_builder.urls import RESERVED_SEGMENTS, normalize_url
 
 log = logging.getLogger(__name__)
-
-# First path segments the site's own pages use; an item URL may not start with one of them.
-RESERVED_SEGMENTS = frozenset({"topics", "sources", "archive", "page", "static", "feed.xml", "atom.xml",
-                               "sitemap.xml", "robots.txt", "404.html", "favicon.svg", "favicon.ico"})
 
 
 @dataclass(frozen=True)
@@ -90,7 +88,7 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
         if item.slug_explicit and (url in taken or _reserved(url)):
             owner = taken[url].rel_path if url in taken else "the site's own pages"
             errors.append(ContentError(f"slug '{slug}' gives URL {url}, already used by {owner}; "
-                                       "choose another slug", item.rel_path))
+                                       "choose another slug", item.rel_path, item.lines.get("slug")))
             continue
         n = 1
         while url in taken or _reserved(url):
@@ -107,11 +105,17 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
     return [final[i.rel_path] for i in items], warnings
 
 
+# The edition pages' own URLs: /YYYY/, /YYYY/MM/, /YYYY/MM/DD/ and /YYYY/MM/DD/page/N/. Only these are
+# reserved, not all of /YYYY/: a permalink such as '/{year}/{month}/{slug}/' must stay usable.
+_DATE_PAGE = re.compile(r"/\d{4}/(?:\d{2}/(?:\d{2}/(?:page/\d+/)?)?)?")
+
+
 def _reserved(url: str) -> bool:
     first = url.strip("/").split("/", 1)[0]
-    return first in RESERVED_SEGMENTS or (len(first) == 4 and first.isdigit())
+    return first in RESERVED_SEGMENTS or _DATE_PAGE.fullmatch(url) is not None
 
 
+@lru_cache(maxsize=4096)
 def group_slug(name: str) -> str:
     """Lowercase ASCII slug; names with no ASCII letters get a short stable hash instead."""
     return slugify(name) or "t-" + hashlib.sha1(name.encode()).hexdigest()[:8]

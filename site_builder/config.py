@@ -7,13 +7,15 @@ import logging
 import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from site_builder.errors import ConfigError, SiteErrors, raise_all
+from site_builder.schema import code_point, control_character
 from site_builder.slug import is_safe_slug
-from site_builder.urls import is_web_url
+from site_builder.urls import RESERVED_SEGMENTS, is_web_url
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,7 @@ class SiteConfig:
 
     @property
     def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
+        return _zone(self.timezone)
 
     @property
     def base_path(self) -> str:
@@ -59,6 +61,11 @@ class SiteConfig:
         from urllib.parse import urlsplit
         path = urlsplit(self.base_url).path or "/"
         return path if path.endswith("/") else path + "/"
+
+
+@lru_cache(maxsize=8)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
 
 
 # Keys a user may set in site.toml, with the type each must have.
@@ -76,15 +83,24 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
     values: dict[str, Any] = {}
     text = ""
     if path.is_file():
+        data = path.read_bytes()
         try:
-            text = path.read_bytes().decode("utf-8-sig")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise ConfigError(f"not valid UTF-8 (byte {exc.start})", CONFIG_FILE, 1) from None
+            raise ConfigError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                              CONFIG_FILE, data.count(b"\n", 0, exc.start) + 1) from None
         values = parse_config_text(text)
+    overridden = {k for k, v in (overrides or {}).items() if v is not None}
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     output = Path(values.pop("output", root / "output"))
     config = SiteConfig(root=root, output=(root / output).resolve(), **values)
-    raise_all(check_config(config, text))
+    # A value given on the command line is not site.toml's fault: its message carries no site.toml line.
+    from_file = "\n".join("" if any(key_line(line, key) for key in overridden) else line
+                          for line in text.split("\n"))
+    errors = check_config(config, from_file)
+    if not errors and "theme" not in overridden and "theme" in values:
+        errors += _missing_theme(config, from_file)
+    raise_all(errors)
     return config
 
 
@@ -128,7 +144,8 @@ def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
     errors: list[ConfigError] = []
 
     def bad(key: str, message: str) -> None:
-        errors.append(ConfigError(message, CONFIG_FILE if text else None, key_line(text, key) if text else None))
+        line = key_line(text, key) if text else None
+        errors.append(ConfigError(message, CONFIG_FILE if line else None, line))
 
     if not is_web_url(config.base_url):
         bad("base_url", f"base_url must be an absolute http(s) URL, not {config.base_url!r}")
@@ -149,7 +166,21 @@ def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
         bad("permalink", problem)
     if not is_safe_slug(config.theme):
         bad("theme", f"theme must be a folder name, not {config.theme!r}")
+    for key in ("title", "description", "base_url", "language"):
+        value = getattr(config, key)
+        at = control_character(value)
+        if at is not None:
+            bad(key, f"{key} contains the control character {code_point(value[at])}; remove it")
     return errors
+
+
+def _missing_theme(config: SiteConfig, text: str) -> list[ConfigError]:
+    """A theme named in site.toml that exists nowhere, reported at its line (theme.py imports this module)."""
+    from site_builder.theme import available_themes, theme_dir
+    if theme_dir(config.theme, config.root) is not None:
+        return []
+    message = f"theme '{config.theme}' not found (available: {', '.join(available_themes(config.root))})"
+    return [ConfigError(message, CONFIG_FILE, key_line(text, "theme"))]
 
 
 def permalink_problem(pattern: str) -> str | None:
@@ -160,6 +191,9 @@ def permalink_problem(pattern: str) -> str | None:
     unknown = [n for n in names if n not in PERMALINK_FIELDS]
     if unknown:
         return f"permalink has unknown field {{{unknown[0]}}} (use {', '.join('{%s}' % f for f in PERMALINK_FIELDS)})"
+    first = pattern.strip("/").split("/", 1)[0]
+    if first in RESERVED_SEGMENTS:
+        return f"permalink may not start with /{first}/: the site's own pages live there"
     literal = re.sub(r"\{\w*\}", "x", pattern)
     if not literal.startswith("/") or not literal.endswith("/") or ".." in literal or "//" in literal \
             or not re.fullmatch(r"[A-Za-z0-9/_.-]+", literal):

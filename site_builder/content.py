@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
@@ -18,6 +19,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from site_builder import schema
+from site_builder.cache import Known
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Item, Source
@@ -27,8 +29,28 @@ log = logging.getLogger(__name__)
 
 CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_FILE_BYTES = 5 * 1024 * 1024
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _GUID_NAMESPACE = uuid.UUID("6f1c7a52-3f0e-4d55-9a43-1d3c1f6a8e21")
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The safe YAML loader, reporting a value its scalar constructors cannot read (`2024-13-01`,
+    `!!int x`) as a YAML error with the value's line, instead of letting a ValueError escape."""
+
+
+def _marked(construct: Any, kind: str) -> Any:
+    def construct_or_fail(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
+        try:
+            return construct(loader, node)
+        except (ValueError, LookupError, TypeError, AttributeError, OverflowError):
+            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {kind}",
+                                                    node.start_mark) from None
+    return construct_or_fail
+
+
+for _tag, _kind in (("bool", "true or false"), ("int", "a whole number"), ("float", "a number"),
+                    ("timestamp", "a date")):
+    _tag = "tag:yaml.org,2002:" + _tag
+    _Loader.add_constructor(_tag, _marked(_Loader.yaml_constructors[_tag], _kind))
 
 
 def is_ignored(name: str) -> bool:
@@ -37,32 +59,42 @@ def is_ignored(name: str) -> bool:
             or name == "4913")
 
 
-def load_sources(config: SiteConfig) -> tuple[list[Source], list[SiteError], list[str]]:
-    """Read every content file: (sources, errors, warnings), in a stable order."""
+def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
+                 ) -> tuple[list[Source], list[SiteError], list[str]]:
+    """Read every content file: (sources, errors, warnings), in a stable order.
+
+    A file whose size and mtime match what an earlier build cached is not read again: its Source
+    has text None and the cached digest.
+    """
+    known = known or {}
     sources: list[Source] = []
     errors: list[SiteError] = []
     warnings: list[str] = []
-    for path in content_paths(config.content_dir):
+    for path in walk_content(config.content_dir):
         rel = path.relative_to(config.root).as_posix()
+        if path.suffix.lower() not in CONTENT_SUFFIXES:
+            warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
+            continue
         try:
-            sources.append(read_source(path, rel))
+            stat = path.stat()
+            seen = known.get(rel)
+            if seen and seen.item is not None and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                sources.append(Source(rel_path=rel, text=None, mtime=stat.st_mtime, digest=seen.digest))
+            else:
+                sources.append(read_source(path, rel))
         except ContentError as exc:
             errors.append(exc)
-    for path in other_files(config.content_dir):
-        warnings.append(f"{path.relative_to(config.root).as_posix()}: skipped: not a content file "
-                        f"(content files end in {', '.join(CONTENT_SUFFIXES)})")
+        except OSError as exc:
+            errors.append(ContentError(f"cannot read file: {exc.strerror}", rel))
     return sources, errors, warnings
 
 
 def content_paths(content_dir: Path) -> list[Path]:
-    return [p for p in _walk(content_dir) if p.suffix.lower() in CONTENT_SUFFIXES]
+    return [p for p in walk_content(content_dir) if p.suffix.lower() in CONTENT_SUFFIXES]
 
 
-def other_files(content_dir: Path) -> list[Path]:
-    return [p for p in _walk(content_dir) if p.suffix.lower() not in CONTENT_SUFFIXES]
-
-
-def _walk(content_dir: Path) -> list[Path]:
+def walk_content(content_dir: Path) -> list[Path]:
+    """Every file under content/ but hidden files and editors' temp files, sorted."""
     found: list[Path] = []
     for dirpath, dirnames, filenames in os.walk(content_dir):
         dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
@@ -74,7 +106,7 @@ def read_source(path: Path, rel: str) -> Source:
     """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files."""
     stat = path.stat()
     if stat.st_size > MAX_FILE_BYTES:
-        raise ContentError(f"file is {stat.st_size // 1024} KiB; content files are limited to "
+        raise ContentError(f"file is too large ({stat.st_size:,} bytes); content files are limited to "
                            f"{MAX_FILE_BYTES // 1024 // 1024} MiB", rel)
     data = path.read_bytes()
     return decode_source(data, rel, stat.st_mtime)
@@ -89,7 +121,13 @@ def decode_source(data: bytes, rel: str, mtime: float) -> Source:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         raise ContentError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8", rel, line) from None
-    return Source(rel_path=rel, text=text.replace("\r\n", "\n").replace("\r", "\n"), mtime=mtime)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    bad = schema.control_character(text)
+    if bad is not None:
+        raise ContentError(f"contains the control character {schema.code_point(text[bad])}; remove it "
+                           "(content files must be plain text)", rel, text.count("\n", 0, bad) + 1)
+    return Source(rel_path=rel, text=text, mtime=mtime, digest=hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
 def parse_item(source: Source, config: SiteConfig) -> Item:
@@ -100,10 +138,13 @@ def parse_item(source: Source, config: SiteConfig) -> Item:
     if _has_frontmatter(text):
         meta, body, body_line = split_frontmatter(text, source.rel_path)
         try:
-            return item_from_meta(source, meta, body, config)
+            return item_from_meta(source, meta, body, config, key_lines(text, body_line))
         except schema.FieldError as exc:
             line = locate(text, exc.path)
             raise ContentError(exc.message, source.rel_path, line) from None
+        except RecursionError:
+            raise ContentError("the body is nested too deeply to render (lists or quotes hundreds of levels "
+                               "deep)", source.rel_path, body_line + 1) from None
     return item_from_plain_text(source, config)
 
 
@@ -112,7 +153,7 @@ def _has_frontmatter(text: str) -> bool:
 
 
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
-    """(metadata, body, first line of body); YAML errors carry the line in the whole file."""
+    """(metadata, body, line of the closing '---'); YAML errors carry the line in the whole file."""
     handler = YAMLHandler()
     try:
         _, fm, body = handler.FM_BOUNDARY.split(text, 2)
@@ -123,8 +164,9 @@ def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
         meta = yaml.load(fm, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and mark and mark.line >= fm.count("\n"):
-            mark = exc.context_mark  # an unclosed bracket or quote is noticed at the end; point at its start
+        if exc.context_mark and mark and (mark.line >= fm.count("\n") or "flow" in (exc.context or "")):
+            # An unclosed bracket or quote is noticed later, often at the end; point at where it opened.
+            mark = exc.context_mark
         line = mark.line + 1 if mark else 1
         reason = exc.problem or exc.context or "invalid YAML"
         raise ContentError(f"invalid YAML in frontmatter: {reason}", rel, line) from None
@@ -136,6 +178,19 @@ def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
         raise ContentError(f"frontmatter must be a mapping of keys to values, not {type(meta).__name__}", rel, 2)
     body_line = text.count("\n", 0, len(text) - len(body)) + 1
     return meta, body, body_line
+
+
+_TOP_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)")
+
+
+def key_lines(text: str, closing_line: int) -> dict[str, int]:
+    """The line of each plainly written top-level frontmatter key, for messages about a parsed item."""
+    lines: dict[str, int] = {}
+    for number, line in enumerate(text.split("\n", closing_line)[1:closing_line - 1], start=2):
+        match = _TOP_KEY.match(line)
+        if match:
+            lines.setdefault(match.group(1), number)
+    return lines
 
 
 def locate(text: str, path: tuple[Any, ...]) -> int:
@@ -164,7 +219,8 @@ def locate(text: str, path: tuple[Any, ...]) -> int:
     return line
 
 
-def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: SiteConfig) -> Item:
+def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: SiteConfig,
+                   lines: dict[str, int] | None = None) -> Item:
     """Validate the news schema and render the body: Markdown for .md, escaped paragraphs for .txt."""
     tz = config.tz
     if "date" in meta and "publishedDateTime" in meta:
@@ -212,6 +268,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
                                lambda v, p: schema.related_entry(v, p, tz)),
         guid=_guid(schema.text(meta.get("id"), ("id",)), source.rel_path),
         extra=_extra(meta, ("cdnAmpWebUrl",)),
+        lines=lines or {},
     )
 
 

@@ -9,11 +9,13 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Source:
-    """One content file as read from disk: its path relative to the site root, text and mtime."""
+    """One content file as read from disk: its path relative to the site root, text, mtime and
+    a digest of its bytes (the cache key)."""
 
     rel_path: str
-    text: str
+    text: str | None      # None: unchanged since the build that cached its item, not read again
     mtime: float
+    digest: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,8 @@ class Item:
     guid: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     url: str = ""
+    # Line of each top-level frontmatter key, so later stages can point at e.g. a clashing `slug:`.
+    lines: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def source_url(self) -> str | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import logging
 import os
 import shutil
@@ -20,10 +19,10 @@ MARKER_TEXT = b"This folder is written by site-builder; it is replaced whole by 
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the finished site: a relative POSIX path and its bytes."""
+    """One file of the finished site: a relative POSIX path and its bytes (None: keep the file in output/)."""
 
     rel_path: str
-    data: bytes
+    data: bytes | None
 
 
 @dataclass(frozen=True)
@@ -55,15 +54,33 @@ def check_target(output: Path, root: Path) -> None:
                           f"(no {MARKER} file); empty it or choose another --output")
 
 
+def check_paths(files: list[OutputFile]) -> None:
+    """Every file lands inside output/, and no two claim one path (or a file and a folder one name)."""
+    paths: set[str] = set()
+    folders: set[str] = set()
+    for f in files:
+        parts = f.rel_path.split("/")
+        if f.rel_path.startswith("/") or "\\" in f.rel_path or any(p in ("", ".", "..") for p in parts):
+            raise OutputError(f"refusing to write {f.rel_path!r}: not a plain path inside the output folder")
+        if f.rel_path in paths or f.rel_path in folders:
+            raise OutputError(f"two outputs claim {f.rel_path}")
+        paths.add(f.rel_path)
+        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+    clash = paths & folders
+    if clash:
+        raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
+
+
 def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStats:
     """Make `output` hold exactly `files`. Written beside it, then swapped in, so a failed or killed
     build leaves the previous output whole; files whose bytes are unchanged keep their mtimes."""
     check_target(output, root)
+    check_paths(files)
     output = output.resolve()
-    clean_leftovers(output)
     staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
     written = unchanged = 0
     try:
+        clean_leftovers(output)
         staging.mkdir(parents=True)
         made_dirs = {staging}
         for f in files:
@@ -71,8 +88,8 @@ def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStat
             if target.parent not in made_dirs:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made_dirs.add(target.parent)
-            if _same_bytes(output / f.rel_path, f.data):
-                os.link(output / f.rel_path, target)
+            if f.data is None or _same_bytes(output / f.rel_path, f.data):
+                _keep(output / f.rel_path, target, f.data)
                 unchanged += 1
             else:
                 target.write_bytes(f.data)
@@ -80,19 +97,51 @@ def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStat
         (staging / MARKER).write_bytes(MARKER_TEXT)
         previous = _file_set(output) if output.exists() else set()
         _swap_in(staging, output)
+    except OSError as exc:
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise OutputError(f"cannot write the site to {output}: {exc.strerror or exc}{where}") from exc
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        # After the swap staging holds the previous tree. Were removing it to fail, the next build
+        # removes it (clean_leftovers); the new site is already in place either way.
+        shutil.rmtree(staging, ignore_errors=True)
     removed = previous - {f.rel_path for f in files} - {MARKER}
     return WriteStats(written=written, unchanged=unchanged, removed=len(removed))
 
 
+def _keep(old: Path, target: Path, data: bytes | None) -> None:
+    """Put an unchanged file into staging as a hard link to the old one, so it keeps its mtime."""
+    try:
+        os.link(old, target)
+    except OSError as exc:
+        if data is None:  # the build relied on this file still being in output/
+            raise OutputError(f"{old} changed or vanished during the build; build again "
+                              f"(or with --no-cache)") from exc
+        target.write_bytes(data)  # a file system without hard links
+
+
 def clean_leftovers(output: Path) -> None:
-    """Remove staging folders left by a build that was killed."""
+    """Remove staging folders left by a killed build, but not those of a build running right now;
+    should a killed build have left no output/ at all (the two-rename swap), put its old tree back."""
     if not output.parent.is_dir():
         return
-    for leftover in output.parent.glob(f".{output.name}.tmp-*"):
+    for leftover in sorted(output.parent.glob(f".{output.name}.tmp-*")):
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+            continue
+        if leftover.name.startswith(f".{output.name}.tmp-old-") and not output.exists():
+            os.rename(leftover, output)
+            continue
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    return True
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:
@@ -124,10 +173,10 @@ def _swap_in(staging: Path, output: Path) -> None:
 
 def _exchange(a: Path, b: Path) -> bool:
     """Linux renameat2(RENAME_EXCHANGE): swap two folders atomically. False where unsupported."""
-    libc_name = ctypes.util.find_library("c")
-    if not libc_name:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)  # this process's own symbols, which include libc's
+    except OSError:
         return False
-    libc = ctypes.CDLL(libc_name, use_errno=True)
     renameat2 = getattr(libc, "renameat2", None)
     if renameat2 is None:
         return False

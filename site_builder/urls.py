@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import posixpath
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+# First path segments the site's own pages use; an item URL may not start with one of them.
+RESERVED_SEGMENTS = frozenset({"topics", "sources", "archive", "page", "static", "feed.xml", "atom.xml",
+                               "sitemap.xml", "robots.txt", "404.html", "favicon.svg", "favicon.ico"})
 
 _TRACKING_PREFIXES = ("utm_",)
 _TRACKING_KEYS = frozenset({
@@ -40,7 +44,7 @@ def is_web_url(url: str) -> bool:
 def absolute(base_url: str, path: str) -> str:
     """Join a site path ('/news/x/' or 'news/x/') onto base_url, keeping base_url's sub-path."""
     base = base_url if base_url.endswith("/") else base_url + "/"
-    return urljoin(base, path.lstrip("/"))
+    return base + path.lstrip("/")
 
 
 def relative(from_url: str, to_url: str) -> str:

@@ -42,26 +42,29 @@ def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | N
     if moment is None:
         return None
     local = moment.astimezone(config.tz)
+    month = MONTHS[local.month - 1]
+    clock = f"{local.hour:02d}:{local.minute:02d}"
     return {
         "iso": local.isoformat(),
-        "date": f"{local.day} {MONTHS[local.month - 1][:3]} {local.year}",
-        "time": local.strftime("%H:%M"),
-        "label": f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {local.tzname()}",
-        "day": local.date().isoformat(),
+        "date": f"{local.day} {month[:3]} {local.year}",
+        "time": clock,
+        "label": f"{local.day} {month} {local.year}, {clock} {local.tzname()}",
+        "day": f"{local.year:04d}-{local.month:02d}-{local.day:02d}",
+        "timestamp": moment.timestamp(),
     }
 
 
 def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
-    local_day = item.date.astimezone(config.tz).date().isoformat()
+    date = when_view(item.date, config)
     lead = item.images[0] if item.images else None
     return {
         "slug": item.slug,
         "url": item.url,
         "title": item.title,
         "kind": item.kind,
-        "date": when_view(item.date, config),
+        "date": date,
         "updated": when_view(item.updated, config),
-        "day_url": day_url(local_day),
+        "day_url": day_url(date["day"]),
         "excerpt": item.excerpt,
         "description": item.excerpt or _text_start(item.body_html),
         "body_html": Markup(item.body_html),

@@ -1,0 +1,133 @@
+"""The build cache: what an earlier build already did, so the next one only redoes what changed.
+
+It lives under the site root in `.site-builder-cache/` (git-ignored, never in a global place) and
+holds two things: parsed items (visible ones only: hidden content is never written anywhere) keyed
+by file size, mtime and a digest of the bytes, and a manifest of the output files with the
+fingerprint of what each was made from. Everything is invalidated at once by a change of
+site_builder's code, its libraries, the config or the theme (the stamp).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import pickle
+from dataclasses import dataclass, field
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from site_builder.config import SiteConfig
+from site_builder.model import Item
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".site-builder-cache"
+CACHE_FILE = "build.pickle"
+_LIBRARIES = ("markdown", "jinja2", "nh3", "feedgen", "PyYAML", "python-frontmatter")
+
+
+@dataclass(frozen=True)
+class Known:
+    """A content file as an earlier build saw it."""
+
+    size: int
+    mtime_ns: int
+    digest: str
+    item: Item | None = None     # None for hidden items: their content is never cached
+
+
+@dataclass
+class Cache:
+    """State carried from one build to the next (on disk for `build`, in memory for `serve`)."""
+
+    stamp: str = ""
+    files: dict[str, Known] = field(default_factory=dict)                  # rel_path -> Known
+    outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
+    rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
+    last_inputs: str = ""                                                  # digest of everything a build read
+
+
+def code_stamp() -> str:
+    """Changes whenever site_builder's own code or a library it renders with changes."""
+    h = hashlib.blake2b(digest_size=16)
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={version(name)}".encode())
+        except Exception:  # noqa: BLE001 - a library without metadata just doesn't contribute
+            h.update(name.encode())
+    return h.hexdigest()
+
+
+def config_stamp(config: SiteConfig) -> str:
+    """The config as it affects output (paths excluded, so a moved site keeps its cache)."""
+    relevant = {k: v for k, v in vars(config).items() if k not in ("root", "output", "use_cache")}
+    return hashlib.blake2b(repr(sorted(relevant.items())).encode(), digest_size=16).hexdigest()
+
+
+def tree_stamp(folders: list[Path]) -> str:
+    """A digest of every file (name and bytes) under some folders: templates, static files."""
+    h = hashlib.blake2b(digest_size=16)
+    for folder in folders:
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                path = Path(dirpath, name)
+                h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def cache_path(config: SiteConfig) -> Path:
+    return config.root / CACHE_DIR / CACHE_FILE
+
+
+def load_cache(config: SiteConfig, stamp: str) -> Cache:
+    """The cache of the last build, or an empty one if there is none, it is unreadable or stale."""
+    if not config.use_cache:
+        return Cache(stamp=stamp)
+    try:
+        with open(cache_path(config), "rb") as f:
+            cache = pickle.load(f)
+    except FileNotFoundError:
+        return Cache(stamp=stamp)
+    except Exception as exc:  # noqa: BLE001 - a damaged cache is only a slower build
+        log.warning("ignoring unreadable build cache %s: %s", cache_path(config), exc)
+        return Cache(stamp=stamp)
+    if not isinstance(cache, Cache) or cache.stamp != stamp:
+        return Cache(stamp=stamp)
+    return cache
+
+
+def save_cache(cache: Cache, config: SiteConfig) -> None:
+    """Write the cache atomically (a killed build leaves the old one or none, never half of one)."""
+    path = cache_path(config)
+    path.parent.mkdir(exist_ok=True)
+    gitignore = path.parent / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("*\n")
+    tmp = path.with_suffix(f".tmp-{os.getpid()}")
+    on_disk = Cache(stamp=cache.stamp, files=cache.files, outputs=cache.outputs, last_inputs=cache.last_inputs)
+    with open(tmp, "wb") as f:
+        pickle.dump(on_disk, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def fingerprint(stamp: str, template: str, context: dict[str, Any], keys: dict[int, str]) -> str:
+    """What a page is made from, cheaply: shared views (items, the site) count by their key, not their text."""
+    shape = _shape(context, keys)
+    return hashlib.blake2b(f"{stamp}|{template}|{shape!r}".encode(), digest_size=16).hexdigest()
+
+
+def _shape(value: Any, keys: dict[int, str]) -> Any:
+    if isinstance(value, dict):
+        key = keys.get(id(value))
+        if key is not None:
+            return key
+        return tuple((name, _shape(v, keys)) for name, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return tuple(_shape(v, keys) for v in value)
+    return value
