@@ -105,7 +105,9 @@ def _start_server(cmd: list[str], log_path: Path, timeout: float) -> tuple[subpr
     raise Unavailable(f"home page not 200 within {timeout:.0f} s")
 
 
-def _stop_server(proc: subprocess.Popen[bytes]) -> None:
+def _stop_server(proc: subprocess.Popen[bytes]) -> str:
+    """SIGINT, as Ctrl-C would; SIGKILL after 15 s. Returns a note when that was not clean."""
+    note = ""
     if proc.poll() is None:
         proc.send_signal(signal.SIGINT)
         try:
@@ -113,10 +115,14 @@ def _stop_server(proc: subprocess.Popen[bytes]) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+            note = "serve did not stop within 15 s of SIGINT; killed"
+    if not note and proc.returncode not in (0, -signal.SIGINT, 130):
+        note = f"serve exited with {proc.returncode} after SIGINT"
     try:
         os.killpg(proc.pid, signal.SIGKILL)     # stray pool workers of the server we started, if any
     except (ProcessLookupError, PermissionError):
         pass
+    return note
 
 
 @dataclass
@@ -166,9 +172,9 @@ def measure_serve(cli: list[str], site: Path, probe: CorpusItem, url: str, curre
             except OSError:
                 pass
         conn.close()
-        _stop_server(proc)
-    if proc.returncode not in (0, -signal.SIGINT, 130):
-        result.notes.append(f"serve exited with {proc.returncode} after SIGINT")
+        stopped = _stop_server(proc)
+    if stopped:
+        result.notes.append(stopped)
     return result
 
 
@@ -198,5 +204,7 @@ def _await_reload(events: Events, port: int, url: str, title: str,
             pass
         if reload_at is not None and has_title(_get(port, url)[1], title):
             return reload_at - started, time.perf_counter() - started
-    raise Unavailable(f"no reload showing the new title within {timeout:.0f} s"
-                      + ("" if reload_at else " (no reload event at all)"))
+    fresh = has_title(_get(port, url)[1], title)
+    raise Unavailable(f"within {timeout:.0f} s of the edit: "
+                      + ("a reload event came" if reload_at else "no reload event came")
+                      + (", and the page shows the new title" if fresh else ", and the page still shows the old title"))

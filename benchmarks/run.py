@@ -15,6 +15,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -276,6 +277,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cli", help="command to run instead of `site-builder` (e.g. 'python -m site_builder')")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve edit→reload column")
     args = parser.parse_args(argv)
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        # Started as a background job (`&`): SIGINT is ignored and children would inherit that, so the
+        # server could not be stopped with SIGINT. A Python handler is reset to the default on exec.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
     except ValueError:
