@@ -61,11 +61,7 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
             errors.append(result)
             continue
         items.append(result)
-        stat = _stat(config.root / source.rel_path)
-        if stat is not None:
-            # Hidden items are never cached: unpublished content is written nowhere.
-            cached = result if hidden_reason(result) is None else None
-            files[source.rel_path] = Known(stat.st_size, stat.st_mtime_ns, source.digest, cached)
+        files[source.rel_path] = Known(source.size, source.mtime_ns, source.digest, result)
     return items, errors, files
 
 
@@ -76,9 +72,9 @@ def _parse_or_error(source: Source, config: SiteConfig) -> Item | SiteError:
         return exc
 
 
-def _stat(path: Path) -> os.stat_result | None:
+def _stat(path: str) -> os.stat_result | None:
     try:
-        return path.stat()
+        return os.stat(path)
     except OSError:
         return None
 
@@ -102,21 +98,24 @@ def view_keys(pages: list[Page], keys_by_slug: dict[str, str]) -> dict[int, str]
     return keys
 
 
-def reuse(previous: Cache, rel_path: str, fp: str, output: Path) -> OutputFile | None:
-    """The file as the last build made it, if it was made from the same inputs and is still there."""
+def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> OutputFile | None:
+    """The file as the last build made it, if it was made from the same inputs and is still there:
+    in memory (serve), or in output/ (build; data None means keep the file that is there)."""
     held = previous.rendered.get(rel_path)
     if held is not None and held[0] == fp:
         return OutputFile(rel_path, held[1])
+    if output is None:
+        return None
     recorded = previous.outputs.get(rel_path)
     if recorded is not None and recorded[0] == fp:
-        stat = _stat(output / rel_path)
+        stat = _stat(os.path.join(output, rel_path))
         if stat is not None and (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
             return OutputFile(rel_path, None)
     return None
 
 
 def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, stamp: str, previous: Cache,
-                known: dict[str, Known]) -> tuple[list[OutputFile], dict[str, str], int]:
+                known: dict[str, Known], output: Path | None) -> tuple[list[OutputFile], dict[str, str], int]:
     """Pages and feeds, each rendered only if what it is made from changed since the last build."""
     by_slug = item_keys(site, known)
     keys = view_keys(pages, by_slug)
@@ -126,7 +125,7 @@ def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, sta
     for page in pages:
         fp = caching.fingerprint(stamp, page.template, page.context, keys)
         fingerprints[page.output_path] = fp
-        files[page.output_path] = reuse(previous, page.output_path, fp, config.output)
+        files[page.output_path] = reuse(previous, page.output_path, fp, output)
         if files[page.output_path] is None:
             todo.append(page)
     for rendered in fork_map(lambda p: render_page(p, env, config), todo, min_per_worker=150):
@@ -138,7 +137,7 @@ def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, sta
         names = [spec.path.lstrip("/") + n for n in ("feed.xml", "atom.xml")]
         for name in names:
             fingerprints[name] = fp
-            files[name] = reuse(previous, name, fp, config.output)
+            files[name] = reuse(previous, name, fp, output)
         if any(files[n] is None for n in names):
             feed_todo.append(spec)
     for made in fork_map(lambda s: render_feed(s, config), feed_todo, min_per_worker=20):
@@ -150,23 +149,31 @@ def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, sta
 def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult:
     """Everything but writing: raises SiteError (all content errors at once) before anything is written.
 
-    `previous` is the in-memory cache of a running `serve`; without it the on-disk cache is used.
+    `previous` is the in-memory cache of a running `serve` (start it with `Cache()`): every file then
+    has its bytes. Without it the on-disk cache is used, and unchanged files may come back with data
+    None, meaning: keep the one in output/.
     """
     started = time.perf_counter()
     theme = load_theme(config)
     env = make_environment(theme)
     stamp = build_stamp(config, theme.template_dirs)
+    in_memory = previous is not None
     if previous is None or previous.stamp != stamp:
-        previous = caching.load_cache(config, stamp) if previous is None else Cache(stamp=stamp)
+        previous = Cache(stamp=stamp) if in_memory else caching.load_cache(config, stamp)
     sources, load_errors, warnings = load_sources(config, previous.files)
     items, parse_errors, known = parse_sources(sources, config, previous.files)
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
     pages = plan(site, config)
-    files, fingerprints, rendered = render_site(pages, site, config, env, stamp, previous, known)
+    files, fingerprints, rendered = render_site(pages, site, config, env, stamp, previous, known,
+                                                None if in_memory else config.output)
     files += render_sitemap(pages, site, config) + static_files(theme)
-    cache = Cache(stamp=stamp, files=known, outputs={}, rendered={})
-    cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}  # sizes/mtimes filled after write
+    cache = Cache(stamp=stamp, files=known)
+    if in_memory:
+        cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
+                          if f.rel_path in fingerprints and f.data is not None}
+    else:
+        cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}  # sizes/mtimes after write
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
                        seconds=time.perf_counter() - started, cache=cache, rendered=rendered)
 
@@ -177,8 +184,9 @@ def build(config: SiteConfig) -> tuple[BuildResult, WriteStats]:
     stats = write_output(result.files, config.output, config.root)
     if config.use_cache:
         cache = result.cache
+        out = str(config.output) + os.sep
         for path, (fp, _, _) in list(cache.outputs.items()):
-            stat = _stat(config.output / path)
+            stat = _stat(out + path)
             if stat is None:
                 del cache.outputs[path]
             else:

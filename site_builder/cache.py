@@ -1,7 +1,7 @@
 """The build cache: what an earlier build already did, so the next one only redoes what changed.
 
 It lives under the site root in `.site-builder-cache/` (git-ignored, never in a global place) and
-holds two things: parsed items (visible ones only: hidden content is never written anywhere) keyed
+holds two things: parsed items (on disk, visible ones only: hidden content is never written anywhere) keyed
 by file size, mtime and a digest of the bytes, and a manifest of the output files with the
 fingerprint of what each was made from. Everything is invalidated at once by a change of
 site_builder's code, its libraries, the config or the theme (the stamp).
@@ -10,6 +10,7 @@ site_builder's code, its libraries, the config or the theme (the stamp).
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
 import os
 import pickle
@@ -18,6 +19,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from site_builder.collect import hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 
@@ -35,7 +37,7 @@ class Known:
     size: int
     mtime_ns: int
     digest: str
-    item: Item | None = None     # None for hidden items: their content is never cached
+    item: Item
 
 
 @dataclass
@@ -46,7 +48,6 @@ class Cache:
     files: dict[str, Known] = field(default_factory=dict)                  # rel_path -> Known
     outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
-    last_inputs: str = ""                                                  # digest of everything a build read
 
 
 def code_stamp() -> str:
@@ -110,7 +111,9 @@ def save_cache(cache: Cache, config: SiteConfig) -> None:
     if not gitignore.exists():
         gitignore.write_text("*\n")
     tmp = path.with_suffix(f".tmp-{os.getpid()}")
-    on_disk = Cache(stamp=cache.stamp, files=cache.files, outputs=cache.outputs, last_inputs=cache.last_inputs)
+    # Hidden items stay in memory only (serve): unpublished content is never written anywhere.
+    visible = {rel: known for rel, known in cache.files.items() if hidden_reason(known.item) is None}
+    on_disk = Cache(stamp=cache.stamp, files=visible, outputs=cache.outputs)
     with open(tmp, "wb") as f:
         pickle.dump(on_disk, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
@@ -118,16 +121,18 @@ def save_cache(cache: Cache, config: SiteConfig) -> None:
 
 def fingerprint(stamp: str, template: str, context: dict[str, Any], keys: dict[int, str]) -> str:
     """What a page is made from, cheaply: shared views (items, the site) count by their key, not their text."""
-    shape = _shape(context, keys)
-    return hashlib.blake2b(f"{stamp}|{template}|{shape!r}".encode(), digest_size=16).hexdigest()
+    buffer = io.BytesIO()
+    buffer.write(f"{stamp}|{template}|".encode())
+    _KeyedPickler(buffer, keys).dump(context)
+    return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
 
 
-def _shape(value: Any, keys: dict[int, str]) -> Any:
-    if isinstance(value, dict):
-        key = keys.get(id(value))
-        if key is not None:
-            return key
-        return tuple((name, _shape(v, keys)) for name, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return tuple(_shape(v, keys) for v in value)
-    return value
+class _KeyedPickler(pickle.Pickler):
+    """Pickles a page context, writing registered views as their key (pickle walks the data in C)."""
+
+    def __init__(self, buffer: io.BytesIO, keys: dict[int, str]) -> None:
+        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+        self.keys = keys
+
+    def persistent_id(self, obj: Any) -> str | None:
+        return self.keys.get(id(obj)) if type(obj) is dict else None

@@ -8,6 +8,7 @@ import logging
 import os
 import re
 import uuid
+from dataclasses import replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -20,6 +21,7 @@ from frontmatter.default_handlers import YAMLHandler
 
 from site_builder import schema
 from site_builder.cache import Known
+from site_builder.collect import hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Item, Source
@@ -70,18 +72,21 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     sources: list[Source] = []
     errors: list[SiteError] = []
     warnings: list[str] = []
+    root = str(config.root) + os.sep
     for path in walk_content(config.content_dir):
-        rel = path.relative_to(config.root).as_posix()
+        full = str(path)
+        rel = full[len(root):].replace(os.sep, "/")
         if path.suffix.lower() not in CONTENT_SUFFIXES:
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
             continue
         try:
-            stat = path.stat()
+            stat = os.stat(full)
             seen = known.get(rel)
-            if seen and seen.item is not None and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
-                sources.append(Source(rel_path=rel, text=None, mtime=stat.st_mtime, digest=seen.digest))
+            if seen and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+                sources.append(Source(rel, None, stat.st_mtime, seen.digest, stat.st_size, stat.st_mtime_ns))
             else:
-                sources.append(read_source(path, rel))
+                source = read_source(path, rel)
+                sources.append(replace(source, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
         except ContentError as exc:
             errors.append(exc)
         except OSError as exc:
@@ -234,13 +239,8 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
                                            "'-', '_' and '.' (no '/', no '..')")
     body = body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
-    if not body.strip():
-        kind, body_html = "link", ""
-    elif is_markdown:
-        kind, body_html = "article", render_markdown(body, config.trust_html)
-    else:
-        kind, body_html = "text", render_plain_text(body)
-    return Item(
+    kind = "link" if not body.strip() else "article" if is_markdown else "text"
+    item = Item(
         rel_path=source.rel_path,
         key=_key(source.rel_path),
         slug=explicit_slug or _derived_slug(title, source.rel_path),
@@ -249,7 +249,6 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         date=date or _mtime_date(source),
         date_from_mtime=date is None,
         kind=kind,
-        body_html=body_html,
         excerpt=schema.text(meta.get("excerpt"), ("excerpt",)) or "",
         updated=schema.when(meta.get("updatedDateTime"), ("updatedDateTime",), tz),
         original_url=schema.web_url(meta.get("originalUrl"), ("originalUrl",)),
@@ -270,6 +269,10 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         extra=_extra(meta, ("cdnAmpWebUrl",)),
         lines=lines or {},
     )
+    if kind == "link" or (hidden_reason(item) is not None and not config.drafts):
+        return item  # a hidden item's body is shown nowhere: don't spend time rendering it
+    return replace(item, body_html=render_markdown(body, config.trust_html) if kind == "article"
+                   else render_plain_text(body))
 
 
 def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
@@ -297,7 +300,11 @@ def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
 
 
 def render_markdown(body: str, trust_html: bool) -> str:
-    out = _markdown().reset().convert(body)
+    try:
+        out = _markdown().reset().convert(body)
+    except RecursionError:
+        _markdown.cache_clear()  # a converter stopped half-way stays broken (it escapes all raw HTML after)
+        raise
     return out if trust_html else sanitize_html(out)
 
 

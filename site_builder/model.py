@@ -16,6 +16,8 @@ class Source:
     text: str | None      # None: unchanged since the build that cached its item, not read again
     mtime: float
     digest: str = ""
+    size: int = 0         # size and mtime_ns as load saw them: the cache's quick "unchanged" test
+    mtime_ns: int = 0
 
 
 @dataclass(frozen=True)
