@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
-from urllib.parse import urljoin
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import urljoin
 from xml.sax.saxutils import escape
 
 from feedgen.feed import FeedGenerator
@@ -19,11 +20,18 @@ from site_builder.model import Item
 from site_builder.output import OutputFile
 from site_builder.plan import Page
 from site_builder.urls import absolute
+from site_builder.views import when_view
 
 log = logging.getLogger(__name__)
 
-_URL_ATTR = re.compile(r'\b(href|src)="([^"]*)"')
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+# A start tag with its attributes; quoted values may hold '>'. Text never holds a raw '<' in our HTML.
+_TAG = re.compile(r"""<([A-Za-z][A-Za-z0-9-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_ATTR = re.compile(r"""(\s+)([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
+_URL_ATTRS = frozenset({"href", "src", "poster", "cite", "action", "longdesc", "background"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+# Seeds the urn:uuid of an `id:` that is not an IRI (Atom ids must be IRIs).
+_ID_NAMESPACE = uuid.UUID("0b5c7f4e-2d7e-5a43-9a6e-5f0a9c1d2e30")
 
 
 @dataclass(frozen=True)
@@ -48,14 +56,18 @@ def feed_specs(site: Site, config: SiteConfig) -> list[FeedSpec]:
 
 
 def render_feeds(site: Site, config: SiteConfig) -> list[OutputFile]:
-    files: list[OutputFile] = []
-    for spec in feed_specs(site, config):
-        fg = feed_generator(spec, config)
-        for name, write in (("feed.xml", fg.rss_str), ("atom.xml", fg.atom_str)):
-            # feedgen takes the last link as the RSS channel link, so the page link goes last.
-            fg.link(href=absolute(config.base_url, spec.path + name), rel="self", replace=True)
-            fg.link(href=absolute(config.base_url, spec.path), rel="alternate")
-            files.append(OutputFile(spec.path.lstrip("/") + name, write(pretty=True)))
+    return [f for spec in feed_specs(site, config) for f in render_feed(spec, config)]
+
+
+def render_feed(spec: FeedSpec, config: SiteConfig) -> list[OutputFile]:
+    """The RSS 2.0 and Atom files of one feed."""
+    fg = feed_generator(spec, config)
+    files = []
+    for name, write in (("feed.xml", fg.rss_str), ("atom.xml", fg.atom_str)):
+        # feedgen takes the last link as the RSS channel link, so the page link goes last.
+        fg.link(href=absolute(config.base_url, spec.path + name), rel="self", replace=True)
+        fg.link(href=absolute(config.base_url, spec.path), rel="alternate")
+        files.append(OutputFile(spec.path.lstrip("/") + name, write(pretty=True)))
     return files
 
 
@@ -79,8 +91,9 @@ def feed_generator(spec: FeedSpec, config: SiteConfig) -> FeedGenerator:
 def add_entry(fg: FeedGenerator, item: Item, config: SiteConfig) -> None:
     page_url = absolute(config.base_url, item.url)
     fe = fg.add_entry(order="append")
-    fe.id(item.guid)
-    fe.guid(item.guid, permalink=False)
+    guid = entry_id(item)
+    fe.id(guid)
+    fe.guid(guid, permalink=False)
     fe.title(item.title)
     fe.link(href=item.source_url if config.feed_link == "source" and item.source_url else page_url)
     fe.published(item.date)
@@ -102,19 +115,50 @@ def add_entry(fg: FeedGenerator, item: Item, config: SiteConfig) -> None:
         fe.media.content(media)
 
 
+def entry_id(item: Item) -> str:
+    """The entry's Atom id and RSS guid: the item's guid (from its content path, or its `id:` key).
+
+    Neither the title nor the permalink pattern feeds into it, so renaming a story or moving the site's
+    URLs never makes readers show it again as new. An `id:` that is not an IRI (Atom requires one, e.g.
+    'story-42') becomes a urn:uuid made from it, just as stable.
+    """
+    if _SCHEME.fullmatch(item.guid):
+        return item.guid
+    return f"urn:uuid:{uuid.uuid5(_ID_NAMESPACE, item.guid)}"
+
+
 def absolute_urls(fragment: str, page_url: str) -> str:
-    """Feed readers show content away from our site: make every href/src absolute."""
-    return _URL_ATTR.sub(lambda m: f'{m.group(1)}="{urljoin(page_url, m.group(2))}"', fragment)
+    """Feed readers show content away from our site: make every href/src (and srcset) absolute.
+
+    Only attributes inside tags are touched, never text such as a code sample showing `href="x"`.
+    """
+    def fix_attr(m: re.Match[str]) -> str:
+        name = m.group(2).lower()
+        if m.group(3) is None or (name not in _URL_ATTRS and name != "srcset"):
+            return m.group(0)
+        value = next(v for v in m.group(4, 5, 6) if v is not None)
+        if name == "srcset":
+            fixed = ", ".join(" ".join([urljoin(page_url, c.split()[0])] + c.split()[1:])
+                              for c in value.split(",") if c.strip())
+        else:
+            fixed = urljoin(page_url, value.strip())
+        return f'{m.group(1)}{m.group(2)}="{fixed.replace(chr(34), "&quot;")}"'
+
+    return _TAG.sub(lambda t: f"<{t.group(1)}{_ATTR.sub(fix_attr, t.group(2))}>", fragment)
 
 
 def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[OutputFile]:
     """sitemap.xml with every visible page (lastmod from item dates) and a robots.txt that names it."""
     fallback = newest(list(site.items))
+    fallback_iso = when_view(fallback, config)["iso"] if fallback else None
+    by_slug = site.by_slug()
+    day_newest = {day.slug: when_view(newest([by_slug[s] for s in day.items]), config)["iso"]
+                  for day in site.days if day.items}
     rows = []
     for page in pages:
         if page.context["page"]["kind"] == "404":
             continue
-        lastmod = page_lastmod(page) or (fallback.isoformat() if fallback else None)
+        lastmod = page_lastmod(page, day_newest) or fallback_iso
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"
         rows.append(f"  <url>{loc}<lastmod>{lastmod}</lastmod></url>" if lastmod else f"  <url>{loc}</url>")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -123,11 +167,17 @@ def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[Ou
     return [OutputFile("sitemap.xml", xml.encode()), OutputFile("robots.txt", robots.encode())]
 
 
-def page_lastmod(page: Page) -> str | None:
+def page_lastmod(page: Page, day_newest: dict[str, str]) -> str | None:
+    """The newest date among the items a page shows; a month page's from all the days it lists.
+
+    None for pages that list groups (the topic, source and archive indexes): they take the site's newest.
+    """
     ctx = page.context
     if "item" in ctx:
         item = ctx["item"]
         return (item["updated"] or item["date"])["iso"]
     dates = [(v.get("updated") or v["date"])["iso"] for v in ctx.get("items", [])]
+    if not dates and page.context["page"]["kind"] == "month":
+        dates = [day_newest[d["date"]] for d in ctx.get("days", []) if d.get("date") in day_newest]
     return max(dates, key=lambda d: datetime.fromisoformat(d)) if dates else None
 
