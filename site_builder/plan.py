@@ -72,7 +72,8 @@ def by_day(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def home_pages(site: Site, views: dict[str, dict[str, Any]], config: SiteConfig) -> list[Page]:
-    entries = [views[item.slug] for item in site.items]
+    # The latest editions, newest day first, each in its edition order (site.toml edition_order).
+    entries = [views[slug] for day in site.days for slug in day.items]
     return [_page("home.html", url, config, title=config.title, kind="home", description=config.description,
                   pager=pager, days=by_day(chunk), items=chunk)
             for url, chunk, pager in paginate("/", entries, config.items_per_page)]
