@@ -57,6 +57,7 @@ def collect(items: list[Item], config: SiteConfig) -> Site:
     shown = [i for i in items if config.drafts or hidden_reason(i) is None]
     hidden = Counter(r for r in map(hidden_reason, items) if r is not None)
     shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
+    raise_all(repeated_ids(shown))
     shown, url_warnings = assign_urls(shown, config)
     return Site(
         items=tuple(shown),
@@ -108,6 +109,18 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
 # The edition pages' own URLs: /YYYY/, /YYYY/MM/, /YYYY/MM/DD/ and /YYYY/MM/DD/page/N/. Only these are
 # reserved, not all of /YYYY/: a permalink such as '/{year}/{month}/{slug}/' must stay usable.
 _DATE_PAGE = re.compile(r"/\d{4}/(?:\d{2}/(?:\d{2}/(?:page/\d+/)?)?)?")
+
+
+def repeated_ids(items: list[Item]) -> list[ContentError]:
+    """Feed ids must be unique: two equal `id:` keys, or a.md beside a.txt (ids come from the path stem)."""
+    owners: dict[str, Item] = {}
+    errors = []
+    for item in sorted(items, key=lambda i: i.rel_path):
+        other = owners.setdefault(item.guid, item)
+        if other is not item:
+            errors.append(ContentError(f"feed id {item.guid} is also used by {other.rel_path}; "
+                                       "give one of them its own `id:` (or rename the file)", item.rel_path))
+    return errors
 
 
 def _reserved(url: str) -> bool:

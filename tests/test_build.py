@@ -165,7 +165,7 @@ def test_equal_explicit_slugs_are_an_error(make_site, run_cli):
                       "content/two.md": article("Two", more="slug: same\n")})
     code, _, err = run_cli("build", "--source", root)
     assert code == 1
-    assert err == "content/two.md: slug 'same' gives URL /news/same/, already used by content/one.md; " \
+    assert err == "content/two.md:10: slug 'same' gives URL /news/same/, already used by content/one.md; " \
                   "choose another slug\n"
 
 
@@ -183,3 +183,12 @@ def test_the_two_seeds_build_as_a_site(make_site, run_cli):
 def test_usage_error_exit_2(run_cli):
     code, _, err = run_cli("build", "--bogus")
     assert code == 2 and "unrecognized arguments: --bogus" in err
+
+
+def test_repeated_feed_ids_are_an_error(make_site, run_cli):
+    root = make_site({"content/a.md": article("One"), "content/a.txt": "Two\n\nBody\n"})
+    code, _, err = run_cli("build", "--source", root)
+    assert code == 1
+    guid = err.split("feed id ", 1)[1].split(" ", 1)[0]
+    assert err == f"content/a.txt: feed id {guid} is also used by content/a.md; give one of them its own " \
+                  "`id:` (or rename the file)\n"
