@@ -29,6 +29,7 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="output folder (default: SOURCE/output)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
     build.set_defaults(run=run_build)
+    _serve_command(commands)
     _curator_commands(commands)
     return parser
 
@@ -109,6 +110,29 @@ def run_import(args: argparse.Namespace) -> int:
     print(f"created {len(result.created)}, skipped {result.skipped} (already in content/), failed {result.failed}")
     raise_all(list(result.errors))  # malformed files: reported by main(), exit 1
     return 0
+
+
+def _serve_command(commands: argparse._SubParsersAction) -> None:
+    serve = commands.add_parser("serve", help="preview the site over HTTP, built in memory (never writes output/)")
+    _site_options(serve)
+    serve.add_argument("--watch", action="store_true", help="rebuild on changes and reload open pages")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this computer only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000; 0 picks a free one)")
+    serve.set_defaults(run=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from site_builder.serve import serve
+    if not args.source.is_dir():
+        raise SiteError(f"site folder {args.source} does not exist")
+    # The config is read again for every rebuild, so edits to site.toml count (and a broken one is shown).
+    serve(args.source, lambda: config_from_args(args), host=args.host, port=args.port, watch=args.watch,
+          report=_report, warn=print_warnings)
+    return 0  # Ctrl-C is the normal way to stop a preview
+
+
+def _report(text: str, error: bool = False) -> None:
+    print(text, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 def print_warnings(warnings: list[str], limit: int | None = MAX_WARNINGS_SHOWN) -> None:
