@@ -29,6 +29,14 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--output", type=Path, help="output folder (default: SOURCE/output)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
     build.set_defaults(run=run_build)
+
+    check = commands.add_parser("check", help="validate the whole site without writing anything")
+    check.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--drafts", action="store_true", help="check unpublished and draft items as a build "
+                                                             "with --drafts would show them")
+    check.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    check.set_defaults(run=run_check, base_url=None, theme=None)
     _serve_command(commands)
     _curator_commands(commands)
     return parser
@@ -47,7 +55,7 @@ def config_from_args(args: argparse.Namespace):
         raise SiteError(f"site folder {args.source} does not exist")
     return load_config(args.source, {
         "base_url": args.base_url, "theme": args.theme, "drafts": args.drafts or None,
-        "output": getattr(args, "output", None), "use_cache": not getattr(args, "no_cache", False) or None,
+        "output": getattr(args, "output", None), "use_cache": False if getattr(args, "no_cache", False) else None,
     })
 
 
@@ -59,6 +67,19 @@ def run_build(args: argparse.Namespace) -> int:
     print_warnings(result.warnings)
     print(summary(result, stats, time.perf_counter() - started))
     return 0
+
+
+def run_check(args: argparse.Namespace) -> int:
+    from datetime import datetime, timezone
+    from site_builder.check import check_site
+    report = check_site(lambda: config_from_args(args), datetime.now(timezone.utc), strict=args.strict)
+    for line in report.errors:
+        print(line, file=sys.stderr)
+    print_warnings(list(report.warnings), limit=None)
+    for line in report.info:
+        print(f"info: {line}")
+    print(report.summary())
+    return 1 if report.errors else 0
 
 
 # --- curator commands: init, new, import (site_builder/scaffold.py, site_builder/importer.py) ---

@@ -237,6 +237,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     if explicit_slug is not None and not is_safe_slug(explicit_slug):
         raise schema.FieldError(("slug",), f"slug {explicit_slug!r} may only hold lowercase letters, digits, "
                                            "'-', '_' and '.' (no '/', no '..')")
+    schema.web_url(meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
     body = body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
     kind = "link" if not body.strip() else "article" if is_markdown else "text"

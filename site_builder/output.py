@@ -62,7 +62,7 @@ def check_paths(files: list[OutputFile]) -> None:
         parts = f.rel_path.split("/")
         if f.rel_path.startswith("/") or "\\" in f.rel_path or any(p in ("", ".", "..") for p in parts):
             raise OutputError(f"refusing to write {f.rel_path!r}: not a plain path inside the output folder")
-        if f.rel_path in paths or f.rel_path in folders:
+        if f.rel_path in paths:
             raise OutputError(f"two outputs claim {f.rel_path}")
         paths.add(f.rel_path)
         folders.update("/".join(parts[:i]) for i in range(1, len(parts)))

@@ -10,12 +10,30 @@ from zoneinfo import ZoneInfo
 from site_builder.model import Image, Provider, Related
 from site_builder.urls import is_web_url
 
+# Dates outside these years cannot be moved into every timezone (or written in a feed).
+FIRST_YEAR, LAST_YEAR = 1000, 9998
+
 # Keys of the news schema; anything else in frontmatter is kept for themes as `extra`.
 KNOWN_KEYS = frozenset({
     "title", "excerpt", "publishedDateTime", "date", "updatedDateTime", "originalUrl", "webUrl",
     "ampWebUrl", "cdnAmpWebUrl", "category", "type", "quality", "heat", "published", "draft",
     "provider", "topics", "images", "related", "slug", "id",
 })
+
+
+# Characters XML 1.0 cannot hold (C0 controls but tab, LF and CR; U+FFFE, U+FFFF; lone surrogates):
+# a title or topic with one would make the feeds impossible to write, so it is refused at parse time.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def control_character(value: str) -> int | None:
+    """The index of the first character of value that no feed can hold, or None."""
+    match = _NOT_XML.search(value)
+    return match.start() if match else None
+
+
+def code_point(char: str) -> str:
+    return f"U+{ord(char):04X}"
 
 
 class FieldError(ValueError):
@@ -49,7 +67,15 @@ def text(value: Any, path: tuple[Any, ...], required: bool = False) -> str | Non
     result = str(value).strip()
     if required and not result:
         raise FieldError(path, f"{describe(path)} must not be empty")
+    _check_characters(result, path)
     return result
+
+
+def _check_characters(value: str, path: tuple[Any, ...]) -> None:
+    bad = control_character(value)
+    if bad is not None:
+        raise FieldError(path, f"{describe(path)} contains the control character {code_point(value[bad])}; "
+                               "remove it")
 
 
 def web_url(value: Any, path: tuple[Any, ...]) -> str | None:
@@ -102,6 +128,9 @@ def when(value: Any, path: tuple[Any, ...], tz: ZoneInfo) -> datetime | None:
                                    "(use ISO 8601, e.g. 2024-05-01T09:30:00Z)") from None
     else:
         raise _fail(path, "a date", value)
+    if not FIRST_YEAR <= result.year <= LAST_YEAR:
+        raise FieldError(path, f"{describe(path)}: year {result.year} is out of range "
+                               f"({FIRST_YEAR} to {LAST_YEAR})")
     return result if result.tzinfo else result.replace(tzinfo=tz)
 
 
@@ -117,6 +146,7 @@ def string_list(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
     for i, entry in enumerate(value):
         if not isinstance(entry, str) or not entry.strip():
             raise _fail(path + (i,), "a non-empty string", entry)
+        _check_characters(entry, path + (i,))
         if entry.strip() not in out:
             out.append(entry.strip())
     return tuple(out)
@@ -132,7 +162,8 @@ def mapping(value: Any, path: tuple[Any, ...]) -> dict[str, Any] | None:
 
 def provider(value: Any, path: tuple[Any, ...]) -> Provider | None:
     if isinstance(value, str):
-        return Provider(name=value.strip()) if value.strip() else None
+        name = text(value, path)
+        return Provider(name=name) if name else None
     data = mapping(value, path)
     if data is None:
         return None
@@ -164,7 +195,8 @@ def image(value: Any, path: tuple[Any, ...]) -> Image:
 
 def related_entry(value: Any, path: tuple[Any, ...], tz: ZoneInfo) -> Related:
     data = mapping(value, path) or {}
-    url = web_url(data.get("originalUrl") or data.get("webUrl"), path + ("webUrl",))
+    key = "originalUrl" if data.get("originalUrl") else "webUrl"
+    url = web_url(data.get(key), path + (key,))
     if not url:
         raise FieldError(path + ("webUrl",), f"{describe(path + ('webUrl',))} is required")
     return Related(
