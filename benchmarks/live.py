@@ -21,6 +21,7 @@ from edit import has_title, set_title
 from generate import CorpusItem
 
 EVENTS_PATH = "/_site-builder/events"
+CLOSED = "(stream closed)"     # event name the reader queues when the stream ends; not a valid SSE name
 SERVE_RUNS = 5
 # Straight to 127.0.0.1, whatever http_proxy says.
 _HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -55,6 +56,7 @@ def _read_events(response: http.client.HTTPResponse, events: Events) -> None:
         while True:
             raw = response.readline()
             if not raw:
+                events.put((time.perf_counter(), CLOSED, "the server ended the stream"))
                 return
             line = raw.decode("utf-8", "replace").rstrip("\r\n")
             if not line:
@@ -70,18 +72,23 @@ def _read_events(response: http.client.HTTPResponse, events: Events) -> None:
                     name = value
                 elif key == "data":
                     data.append(value)
-    except (OSError, ValueError, http.client.HTTPException):
-        return
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        events.put((time.perf_counter(), CLOSED, f"reading the stream failed: {exc!r}"))
 
 
 def _drain(events: Events) -> int:
     count = 0
     while True:
         try:
-            events.get_nowait()
+            _check_open(events.get_nowait())
             count += 1
         except queue.Empty:
             return count
+
+
+def _check_open(event: tuple[float, str, str]) -> None:
+    if event[1] == CLOSED:
+        raise Unavailable(f"event stream closed: {event[2]}")
 
 
 def _start_server(cmd: list[str], log_path: Path, timeout: float) -> tuple[subprocess.Popen[bytes], int]:
@@ -141,13 +148,17 @@ def measure_serve(cli: list[str], site: Path, probe: CorpusItem, url: str, curre
     result = ServeResult()
     proc, port = _start_server([*cli, "serve", "--watch", "--source", str(site)], log_path, timeout)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    sock = None
     try:
         conn.request("GET", EVENTS_PATH, headers={"Accept": "text/event-stream"})
+        # Kept now: getresponse() drops conn.sock for a close-delimited (HTTP/1.0) stream, and the
+        # response reads through this socket, whose 10 s timeout would end the stream between pings.
+        sock = conn.sock
         response = conn.getresponse()
         if response.status != 200:
             raise Unavailable(f"{EVENTS_PATH} answered {response.status}")
-        if conn.sock is not None:
-            conn.sock.settimeout(None)      # the stream is quiet between rebuilds
+        if sock is not None:
+            sock.settimeout(None)      # the stream is quiet between rebuilds
         events: Events = queue.Queue()
         threading.Thread(target=_read_events, args=(response, events), daemon=True).start()
         if not has_title(_get(port, url)[1], current_title):
@@ -166,9 +177,9 @@ def measure_serve(cli: list[str], site: Path, probe: CorpusItem, url: str, curre
             if extra:
                 result.notes.append(f"serve edit {i + 1}: {extra} more event(s) after the measured reload")
     finally:
-        if conn.sock is not None:
+        if sock is not None:
             try:
-                conn.sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RDWR)
             except OSError:
                 pass
         conn.close()
@@ -183,7 +194,7 @@ def _settle(events: Events, quiet: float, limit: float) -> int:
     count, deadline = 0, time.monotonic() + limit
     while time.monotonic() < deadline:
         try:
-            events.get(timeout=quiet)
+            _check_open(events.get(timeout=quiet))
             count += 1
         except queue.Empty:
             break
@@ -197,7 +208,9 @@ def _await_reload(events: Events, port: int, url: str, title: str,
     reload_at = None
     while time.perf_counter() < deadline:
         try:
-            arrived, name, _ = events.get(timeout=0.05 if reload_at else max(0.0, deadline - time.perf_counter()))
+            arrived, name, data = events.get(timeout=0.05 if reload_at else max(0.0, deadline - time.perf_counter()))
+            if name == CLOSED:
+                raise Unavailable(f"event stream closed before the reload: {data}")
             if name == "reload" and reload_at is None:
                 reload_at = arrived
         except queue.Empty:
