@@ -29,6 +29,7 @@ from edit import edit_titles, find_page, has_title, pick_probe, set_title
 from generate import CorpusItem, write_corpus
 from live import SERVE_RUNS, Unavailable, measure_serve
 from measure import Run, measure
+from snapshot import make_snapshot
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +201,7 @@ def machine() -> list[str]:
     return [f"- CPU: {cpu}; {os.cpu_count()} logical cores ({usable} usable)",
             f"- RAM: {ram}",
             f"- Python {platform.python_version()} ({platform.python_implementation()}), {platform.platform()}",
-            f"- site-builder at commit {commit} (working tree may hold uncommitted work)"]
+            f"- repository at commit {commit}"]
 
 
 def _progress(message: str) -> None:
@@ -274,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--with-50k", action="store_true", help="also run N=50000")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep corpora, outputs and cli.log")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--cli", help="command to run instead of `site-builder` (e.g. 'python -m site_builder')")
+    code = parser.add_mutually_exclusive_group()
+    code.add_argument("--cli", help="command to run instead of `site-builder` (e.g. 'python -m site_builder')")
+    code.add_argument("--snapshot", metavar="REF", help="run a frozen copy of site_builder/ and themes/: a git "
+                      "revision (e.g. HEAD) or 'worktree' (the files as they are at start)")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve edit→reload column")
     args = parser.parse_args(argv)
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
@@ -287,17 +291,23 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated whole numbers, not {args.sizes!r}")
     if args.with_50k and 50000 not in sizes:
         sizes.append(50000)
-    cli = find_cli(args.cli)
-    ok, no_cache, why = check_build(cli)
-    print("## Machine\n\n" + "\n".join(machine()) + "\n")
-    if not ok:
-        print(f"`{shlex.join(cli)} build` is not usable yet: {why}\n")
-        print(table([SizeResult(items=n) for n in sizes]))
-        return 1
     temp = None if args.keep else tempfile.TemporaryDirectory(prefix="site-builder-bench-")
     root = args.keep.resolve() if args.keep else Path(temp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)
     try:
+        if args.snapshot:
+            try:
+                cli, code_label = make_snapshot(REPO, args.snapshot, root / "code")
+            except subprocess.CalledProcessError as exc:
+                parser.error(f"--snapshot {args.snapshot}: {exc.stderr.decode(errors='replace').strip()}")
+        else:
+            cli, code_label = find_cli(args.cli), "the live working tree (others' edits during the run count)"
+        print("## Machine\n\n" + "\n".join(machine()) + f"\n- code under test: {code_label}\n")
+        ok, no_cache, why = check_build(cli)
+        if not ok:
+            print(f"`{shlex.join(cli)} build` is not usable yet: {why}\n")
+            print(table([SizeResult(items=n) for n in sizes]))
+            return 1
         results = [bench_size(n, args.seed, root, cli, no_cache, not args.no_serve) for n in sizes]
     finally:
         if temp is not None:
