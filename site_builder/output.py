@@ -6,6 +6,8 @@ import ctypes
 import logging
 import os
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,17 +84,20 @@ def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStat
     try:
         clean_leftovers(output)
         staging.mkdir(parents=True)
-        made_dirs = {staging}
+        new_root, old_root = str(staging) + os.sep, str(output) + os.sep
+        made_dirs = {new_root.rstrip(os.sep)}
         for f in files:
-            target = staging / f.rel_path
-            if target.parent not in made_dirs:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                made_dirs.add(target.parent)
-            if f.data is None or _same_bytes(output / f.rel_path, f.data):
-                _keep(output / f.rel_path, target, f.data)
+            target = new_root + f.rel_path
+            parent = target.rpartition(os.sep)[0]
+            if parent not in made_dirs:
+                os.makedirs(parent, exist_ok=True)
+                made_dirs.add(parent)
+            if f.data is None or _same_bytes(old_root + f.rel_path, f.data):
+                _keep(old_root + f.rel_path, target, f.data)
                 unchanged += 1
             else:
-                target.write_bytes(f.data)
+                with open(target, "wb") as out:
+                    out.write(f.data)
                 written += 1
         (staging / MARKER).write_bytes(MARKER_TEXT)
         previous = _file_set(output) if output.exists() else set()
@@ -103,12 +108,33 @@ def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStat
     finally:
         # After the swap staging holds the previous tree. Were removing it to fail, the next build
         # removes it (clean_leftovers); the new site is already in place either way.
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging, len(files))
     removed = previous - {f.rel_path for f in files} - {MARKER}
     return WriteStats(written=written, unchanged=unchanged, removed=len(removed))
 
 
-def _keep(old: Path, target: Path, data: bytes | None) -> None:
+# Above this many files the previous tree is removed by a detached process, so the build need not
+# wait for tens of thousands of unlinks; below it (and where that fails) it is removed here.
+BACKGROUND_REMOVAL_FILES = 5000
+
+
+def _remove_tree(folder: Path, size: int) -> None:
+    if not folder.exists():
+        return
+    if size > BACKGROUND_REMOVAL_FILES:
+        trash = folder.with_name(folder.name + "-old")
+        try:
+            os.rename(folder, trash)
+            subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)",
+                              str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, start_new_session=True)
+            return
+        except OSError:
+            folder = trash if trash.exists() else folder
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def _keep(old: str, target: str, data: bytes | None) -> None:
     """Put an unchanged file into staging as a hard link to the old one, so it keeps its mtime."""
     try:
         os.link(old, target)
@@ -116,7 +142,8 @@ def _keep(old: Path, target: Path, data: bytes | None) -> None:
         if data is None:  # the build relied on this file still being in output/
             raise OutputError(f"{old} changed or vanished during the build; build again "
                               f"(or with --no-cache)") from exc
-        target.write_bytes(data)  # a file system without hard links
+        with open(target, "wb") as out:  # a file system without hard links
+            out.write(data)
 
 
 def clean_leftovers(output: Path) -> None:
@@ -144,17 +171,19 @@ def _running(pid: int) -> bool:
     return True
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
-        return path.read_bytes() == data
+        with open(path, "rb") as old:
+            return old.read() == data
     except OSError:
         return False
 
 
 def _file_set(folder: Path) -> set[str]:
-    return {Path(d, f).relative_to(folder).as_posix() for d, _, files in os.walk(folder) for f in files}
+    start = len(str(folder)) + 1
+    return {os.path.join(d, f)[start:].replace(os.sep, "/") for d, _, files in os.walk(folder) for f in files}
 
 
 def _swap_in(staging: Path, output: Path) -> None:
