@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 from typing import Any, Callable, Sequence
 
 log = logging.getLogger(__name__)
@@ -34,11 +35,16 @@ def fork_map(func: Callable[[Any], Any], inputs: Sequence[Any], workers: int | N
     try:
         size = -(-len(inputs) // (workers * 4))
         spans = [(start, min(start + size, len(inputs))) for start in range(0, len(inputs), size)]
-        with multiprocessing.get_context("fork").Pool(workers) as pool:
+        with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint) as pool:
             chunks = pool.map(_run_span, spans)
     finally:
         _work = None
     return [result for chunk in chunks for result in chunk]
+
+
+def _ignore_sigint() -> None:
+    # Ctrl-C is the parent's to handle: workers just end with it, without a traceback each.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run_span(span: tuple[int, int]) -> list[Any]:
