@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from site_builder.collect import Group, Site, group_slug, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 
+_TAG = re.compile(r"<[^>]+>")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
           "October", "November", "December")
 
@@ -99,8 +101,7 @@ def group_view(group: Group, prefix: str) -> dict[str, Any]:
 
 
 def _text_start(html_text: str, limit: int = 200) -> str:
-    import re
-    text = re.sub(r"<[^>]+>", " ", html_text)
+    text = _TAG.sub(" ", html_text)
     text = " ".join(Markup(text).unescape().split())
     return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
