@@ -14,7 +14,7 @@ from site_builder import cache as caching
 from site_builder.cache import Cache, Known
 from site_builder.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.content import load_sources, parse_item
+from site_builder.content import load_sources, parse_item, walk_content
 from site_builder.errors import ContentError, SiteError, raise_all
 from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.model import Item, Source
@@ -22,9 +22,22 @@ from site_builder.output import OutputFile, WriteStats, write_output
 from site_builder.parallel import fork_map
 from site_builder.plan import Page, plan
 from site_builder.render import render_page
-from site_builder.theme import load_theme, make_environment, static_files
+from site_builder.theme import Theme, load_theme, make_environment, static_files
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a build tells the user, in numbers (kept in the cache to repeat when nothing changed)."""
+
+    pages: int
+    files: int
+    published: int
+    hidden: dict[str, int]
+    drafts_shown: int
+    mtime_dated: int
+    warnings: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -41,6 +54,13 @@ class BuildResult:
     seconds: float
     cache: Cache
     rendered: int = 0
+
+    def report(self) -> Report:
+        published = sum(1 for i in self.site.items if hidden_reason(i) is None)
+        return Report(pages=self.pages, files=len(self.files), published=published, hidden=dict(self.site.hidden),
+                      drafts_shown=len(self.site.items) - published,
+                      mtime_dated=sum(1 for i in self.site.items if i.date_from_mtime),
+                      warnings=tuple(self.warnings))
 
 
 def build_stamp(config: SiteConfig, template_dirs: list[Path]) -> str:
@@ -150,38 +170,72 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
     """Everything but writing: raises SiteError (all content errors at once) before anything is written.
 
     `previous` is the in-memory cache of a running `serve` (start it with `Cache()`): every file then
-    has its bytes. Without it the on-disk cache is used, and unchanged files may come back with data
-    None, meaning: keep the one in output/.
+    comes with its bytes. Without it the on-disk cache is used, and unchanged files may come back
+    with data None, meaning: keep the one in output/.
     """
-    started = time.perf_counter()
     theme = load_theme(config)
-    env = make_environment(theme)
     stamp = build_stamp(config, theme.template_dirs)
-    in_memory = previous is not None
-    if previous is None or previous.stamp != stamp:
-        previous = Cache(stamp=stamp) if in_memory else caching.load_cache(config, stamp)
+    if previous is not None:
+        return _build_site(config, theme, previous if previous.stamp == stamp else Cache(stamp=stamp), None)
+    return _build_site(config, theme, caching.load_cache(config, stamp), config.output)
+
+
+def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
+    started = time.perf_counter()
+    env = make_environment(theme)
     sources, load_errors, warnings = load_sources(config, previous.files)
     items, parse_errors, known = parse_sources(sources, config, previous.files)
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
     pages = plan(site, config)
-    files, fingerprints, rendered = render_site(pages, site, config, env, stamp, previous, known,
-                                                None if in_memory else config.output)
+    files, fingerprints, rendered = render_site(pages, site, config, env, previous.stamp, previous, known, output)
     files += render_sitemap(pages, site, config) + static_files(theme)
-    cache = Cache(stamp=stamp, files=known)
-    if in_memory:
+    cache = Cache(stamp=previous.stamp, files=known)
+    if output is None:
         cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
                           if f.rel_path in fingerprints and f.data is not None}
     else:
-        cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}  # sizes/mtimes after write
+        cache.outputs = {f.rel_path: (fingerprints.get(f.rel_path, ""), 0, 0) for f in files}
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
                        seconds=time.perf_counter() - started, cache=cache, rendered=rendered)
 
 
-def build(config: SiteConfig) -> tuple[BuildResult, WriteStats]:
-    """Build the site, replace output/ with it, and remember what was built for the next time."""
-    result = build_site(config)
+def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
+    """Name, size and mtime of every file a build reads (the templates are in the stamp)."""
+    h = hashlib.blake2b(stamp.encode(), digest_size=16)
+    for folder in [config.content_dir] + theme.static_dirs:
+        for path in walk_content(folder):
+            stat = path.stat()
+            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def output_intact(cache: Cache, output: Path) -> bool:
+    """output/ holds exactly the files the last build wrote, untouched since."""
+    prefix = str(output) + os.sep
+    for rel, (_, size, mtime_ns) in cache.outputs.items():
+        stat = _stat(prefix + rel)
+        if stat is None or (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
+    return sum(len(names) for _, _, names in os.walk(output)) == len(cache.outputs) + 1  # + the marker
+
+
+def build(config: SiteConfig) -> tuple[Report, WriteStats]:
+    """Build the site, replace output/ with it, and remember what was built for the next time.
+
+    When no input changed since the last build and output/ is as that build left it, there is
+    nothing to do: the last build's report is repeated.
+    """
+    theme = load_theme(config)
+    stamp = build_stamp(config, theme.template_dirs)
+    inputs = inputs_digest(config, theme, stamp) if config.use_cache else ""
+    manifest = caching.load_cache(config, stamp, with_items=False)
+    if inputs and manifest.inputs == inputs and manifest.report is not None and output_intact(manifest, config.output):
+        report = manifest.report
+        return report, WriteStats(written=0, unchanged=report.files, removed=0)
+    result = _build_site(config, theme, caching.load_cache(config, stamp), config.output)
     stats = write_output(result.files, config.output, config.root)
+    report = result.report()
     if config.use_cache:
         cache = result.cache
         out = str(config.output) + os.sep
@@ -191,23 +245,21 @@ def build(config: SiteConfig) -> tuple[BuildResult, WriteStats]:
                 del cache.outputs[path]
             else:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
+        cache.inputs, cache.report = inputs, report
         caching.save_cache(cache, config)
-    return result, stats
+    return report, stats
 
 
-def summary(result: BuildResult, stats: WriteStats | None, seconds: float) -> str:
+def summary(report: Report, stats: WriteStats | None, seconds: float) -> str:
     """The one line a build ends with."""
-    site = result.site
-    visible = sum(1 for i in site.items if hidden_reason(i) is None)
-    hidden = sum(site.hidden.values())
-    reasons = ", ".join(f"{n} {reason}" for reason, n in site.hidden.items())
-    line = f"{result.pages} pages, {len(result.files)} files"
+    reasons = ", ".join(f"{n} {reason}" for reason, n in report.hidden.items())
+    line = f"{report.pages} pages, {report.files} files"
     if stats is not None:
         line += f" ({stats.written} written, {stats.unchanged} unchanged, {stats.removed} removed)"
-    line += f"; {visible} items published, {hidden} hidden" + (f" ({reasons})" if reasons else "")
-    if len(site.items) > visible:
-        line += f", {len(site.items) - visible} of them shown as drafts"
-    mtime_dated = sum(1 for i in site.items if i.date_from_mtime)
-    if mtime_dated:
-        line += f"; {mtime_dated} dated by file modification time"
+    line += f"; {report.published} items published, {sum(report.hidden.values())} hidden"
+    line += f" ({reasons})" if reasons else ""
+    if report.drafts_shown:
+        line += f", {report.drafts_shown} of them shown as drafts"
+    if report.mtime_dated:
+        line += f"; {report.mtime_dated} dated by file modification time"
     return line + f"; {seconds:.2f} s"

@@ -26,7 +26,8 @@ from site_builder.model import Item
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".site-builder-cache"
-CACHE_FILE = "build.pickle"
+MANIFEST_FILE = "manifest.pickle"
+ITEMS_FILE = "items.pickle"
 _LIBRARIES = ("markdown", "jinja2", "nh3", "feedgen", "PyYAML", "python-frontmatter")
 
 
@@ -48,6 +49,8 @@ class Cache:
     files: dict[str, Known] = field(default_factory=dict)                  # rel_path -> Known
     outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
+    inputs: str = ""          # digest of every input's name, size and mtime at the last build
+    report: Any = None        # what the last build told the user (build.Report), repeated when nothing changed
 
 
 def code_stamp() -> str:
@@ -82,40 +85,54 @@ def tree_stamp(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
-def cache_path(config: SiteConfig) -> Path:
-    return config.root / CACHE_DIR / CACHE_FILE
+def cache_path(config: SiteConfig, name: str = MANIFEST_FILE) -> Path:
+    return config.root / CACHE_DIR / name
 
 
-def load_cache(config: SiteConfig, stamp: str) -> Cache:
-    """The cache of the last build, or an empty one if there is none, it is unreadable or stale."""
+def load_cache(config: SiteConfig, stamp: str, with_items: bool = True) -> Cache:
+    """The cache of the last build, or an empty one if there is none, it is unreadable or stale.
+    Without items it reads only the small manifest (enough to see that nothing changed)."""
     if not config.use_cache:
         return Cache(stamp=stamp)
     try:
-        with open(cache_path(config), "rb") as f:
-            cache = pickle.load(f)
+        cache = _load(cache_path(config))
+        if not isinstance(cache, Cache) or cache.stamp != stamp:
+            return Cache(stamp=stamp)
+        if with_items:
+            items_stamp, files = _load(cache_path(config, ITEMS_FILE))
+            cache.files = files if items_stamp == stamp else {}
     except FileNotFoundError:
         return Cache(stamp=stamp)
     except Exception as exc:  # noqa: BLE001 - a damaged cache is only a slower build
-        log.warning("ignoring unreadable build cache %s: %s", cache_path(config), exc)
-        return Cache(stamp=stamp)
-    if not isinstance(cache, Cache) or cache.stamp != stamp:
+        log.warning("ignoring unreadable build cache in %s: %s", config.root / CACHE_DIR, exc)
         return Cache(stamp=stamp)
     return cache
 
 
+def _load(path: Path) -> Any:
+    with open(path, "rb") as f:
+        return pickle.load(f)
+
+
 def save_cache(cache: Cache, config: SiteConfig) -> None:
-    """Write the cache atomically (a killed build leaves the old one or none, never half of one)."""
-    path = cache_path(config)
-    path.parent.mkdir(exist_ok=True)
-    gitignore = path.parent / ".gitignore"
+    """Write the cache atomically, items first: a killed build leaves a whole cache or a stale one
+    (whose manifest no longer matches), never half of one."""
+    folder = config.root / CACHE_DIR
+    folder.mkdir(exist_ok=True)
+    gitignore = folder / ".gitignore"
     if not gitignore.exists():
         gitignore.write_text("*\n")
-    tmp = path.with_suffix(f".tmp-{os.getpid()}")
     # Hidden items stay in memory only (serve): unpublished content is never written anywhere.
     visible = {rel: known for rel, known in cache.files.items() if hidden_reason(known.item) is None}
-    on_disk = Cache(stamp=cache.stamp, files=visible, outputs=cache.outputs)
+    manifest = Cache(stamp=cache.stamp, outputs=cache.outputs, inputs=cache.inputs, report=cache.report)
+    _dump((cache.stamp, visible), cache_path(config, ITEMS_FILE))
+    _dump(manifest, cache_path(config))
+
+
+def _dump(data: Any, path: Path) -> None:
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     with open(tmp, "wb") as f:
-        pickle.dump(on_disk, f, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
 
 

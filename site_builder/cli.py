@@ -63,9 +63,9 @@ def run_build(args: argparse.Namespace) -> int:
     from site_builder.build import build, summary
     started = time.perf_counter()
     config = config_from_args(args)
-    result, stats = build(config)
-    print_warnings(result.warnings)
-    print(summary(result, stats, time.perf_counter() - started))
+    report, stats = build(config)
+    print_warnings(list(report.warnings))
+    print(summary(report, stats, time.perf_counter() - started))
     return 0
 
 

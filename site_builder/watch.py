@@ -224,7 +224,7 @@ def build_preview(configure: Configure, previous: Cache) -> BuildOutcome:
                                    "(a site-builder bug)",))
     files = MappingProxyType({f.rel_path: f.data for f in result.files})
     return BuildOutcome(files, (), tuple(result.warnings), config.base_path,
-                        summary(result, None, time.perf_counter() - started), result.cache)
+                        summary(result.report(), None, time.perf_counter() - started), result.cache)
 
 
 # ------------------------------------------------------------------ the live site

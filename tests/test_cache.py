@@ -68,3 +68,22 @@ def test_in_memory_rebuild_matches_cold(make_site):
     assert second.rendered < first.rendered
     cold = build_site(load_config(root, {"use_cache": False}), Cache())
     assert {f.rel_path: f.data for f in second.files} == {f.rel_path: f.data for f in cold.files}
+
+
+def test_nothing_changed_means_nothing_to_do(make_site, run_cli):
+    root = make_site({**VISIBLE, **HIDDEN})
+    first = run_cli("build", "--source", root)
+    assert first[0] == 0
+    tree = read_tree(root / "output")
+    code, out, err = run_cli("build", "--source", root)
+    assert code == 0 and "(0 written, " in out and "0 removed" in out
+    assert out.split(";")[1:3] == first[1].split(";")[1:3]  # same counts repeated
+    assert read_tree(root / "output") == tree
+    # A file touched in output/ is noticed: the next build puts it right.
+    (root / "output/index.html").write_text("tampered")
+    assert run_cli("build", "--source", root)[0] == 0
+    assert read_tree(root / "output") == tree
+    # So is a stray file.
+    (root / "output/stray.txt").write_text("x")
+    assert run_cli("build", "--source", root)[0] == 0
+    assert read_tree(root / "output") == tree
