@@ -3,7 +3,8 @@
 CPU and ru_maxrss come from os.wait4 on the direct child. On Linux the rusage wait4 returns covers the
 child plus every descendant it has itself waited for (a process pool's workers, once joined), so a
 launcher reading RUSAGE_CHILDREN would report the same numbers. ru_maxrss is the largest *single*
-process, not the sum; the summed RSS of the tree is sampled from /proc every SAMPLE_SECONDS.
+process, not the sum; the tree's summed PSS (shared pages split between the processes sharing them)
+is sampled from /proc every SAMPLE_SECONDS.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ class Run:
     wall: float               # seconds, start of the child to its exit
     cpu: float                # user+sys of the child and every descendant it waited for (os.wait4)
     max_rss_kib: int          # ru_maxrss from os.wait4: the largest single process in that tree
-    tree_rss_kib: int         # peak of the summed RSS of the whole process tree, sampled every 0.1 s
+    tree_pss_kib: int         # peak of the summed PSS of the whole process tree, sampled every 0.1 s
     processes: int            # most processes seen alive at once in the tree
     returncode: int
     stderr: str
@@ -48,16 +49,27 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def _tree_rss_kib(pid: int) -> tuple[int, int]:
-    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+def _memory_kib(pid: int) -> int:
+    """PSS (pages shared after a fork counted once across the tree), or RSS where smaps_rollup is missing."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    with open(f"/proc/{pid}/statm") as handle:
+        return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+
+
+def _tree_memory_kib(pid: int) -> tuple[int, int]:
     total, alive = 0, 0
     for member in _descendants(pid):
         try:
-            with open(f"/proc/{member}/statm") as handle:
-                total += int(handle.read().split()[1]) * page_kib
-                alive += 1
+            total += _memory_kib(member)
+            alive += 1
         except (OSError, IndexError, ValueError):
-            continue
+            continue     # exited meanwhile
     return total, alive
 
 
@@ -73,7 +85,7 @@ def measure(cmd: list[str], log_path: Path) -> Run:
 
         def sample() -> None:
             while not done.wait(SAMPLE_SECONDS):
-                rss, alive = _tree_rss_kib(proc.pid)
+                rss, alive = _tree_memory_kib(proc.pid)
                 peak["rss"], peak["procs"] = max(peak["rss"], rss), max(peak["procs"], alive)
 
         sampler = threading.Thread(target=sample, daemon=True)
@@ -88,4 +100,4 @@ def measure(cmd: list[str], log_path: Path) -> Run:
         stderr = err.read().decode("utf-8", "replace")
         out.write(stderr.encode())
     return Run(wall=wall, cpu=usage.ru_utime + usage.ru_stime, max_rss_kib=usage.ru_maxrss,
-               tree_rss_kib=peak["rss"], processes=peak["procs"], returncode=proc.returncode, stderr=stderr)
+               tree_pss_kib=peak["rss"], processes=peak["procs"], returncode=proc.returncode, stderr=stderr)

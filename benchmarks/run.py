@@ -170,7 +170,7 @@ def details(r: SizeResult) -> list[str]:
             lines.append(f"- {label}: wall {', '.join(_seconds(x.wall) for x in runs)}; "
                          f"CPU {', '.join(_seconds(x.cpu) for x in runs)}; "
                          f"max RSS of one process {_mib(max(x.max_rss_kib for x in runs))}; "
-                         f"tree RSS (sampled) {_mib(max(x.tree_rss_kib for x in runs))}; "
+                         f"tree PSS (sampled) {_mib(max(x.tree_pss_kib for x in runs))}; "
                          f"up to {max(x.processes for x in runs)} process(es)")
     if r.serve:
         lines.append("- serve: reload event after " + ", ".join(_seconds(e) for e, _ in r.serve)
