@@ -13,17 +13,12 @@ from typing import Callable, Iterator
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.test_serve import BROKEN_LINE, BROKEN_YAML, story
+
 REPO = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 30_000
 
 SITE_TOML = 'title = "Browser Digest"\nbase_url = "https://example.com/digest/"\n'
-
-
-def story(title: str, topic: str = "AI", day: str = "2024-05-01", published: bool = True) -> str:
-    return (f"---\ntitle: {title}\npublishedDateTime: {day}T10:00:00Z\ntopics: [{topic}]\n"
-            f"published: {'true' if published else 'false'}\n"
-            "provider:\n  name: Example News\n  domain: example.com\n---\n"
-            f"The body of {title}.\n")
 
 
 SITE = {
@@ -31,8 +26,6 @@ SITE = {
     "content/2024/alpha.md": story("Alpha story"),
     "content/2024/beta.md": story("Beta story", topic="Climate", day="2024-05-02"),
 }
-BROKEN_YAML = "---\ntitle: Alpha story\ntopics: AI: ML\n---\nBody.\n"
-BROKEN_LINE = "content/2024/alpha.md:3: invalid YAML in frontmatter: mapping values are not allowed in this context"
 
 
 class Server:
