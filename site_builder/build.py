@@ -182,14 +182,21 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
 
 def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
     started = time.perf_counter()
+    lap = _stopwatch()
     env = make_environment(theme)
     sources, load_errors, warnings = load_sources(config, previous.files)
+    lap("load")
     items, parse_errors, known = parse_sources(sources, config, previous.files)
+    lap("parse")
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
+    lap("collect")
     pages = plan(site, config)
+    lap("plan")
     files, fingerprints, rendered = render_site(pages, site, config, env, previous.stamp, previous, known, output)
+    lap("render")
     files += render_sitemap(pages, site, config) + static_files(theme)
+    lap("sitemap")
     cache = Cache(stamp=previous.stamp, files=known)
     if output is None:
         cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
@@ -198,6 +205,17 @@ def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path 
         cache.outputs = {f.rel_path: (fingerprints.get(f.rel_path, ""), 0, 0) for f in files}
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
                        seconds=time.perf_counter() - started, cache=cache, rendered=rendered)
+
+
+def _stopwatch():
+    """lap(name) logs the time since the previous lap (see them with --debug)."""
+    last = [time.perf_counter()]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        log.debug("%s: %.3f s", name, now - last[0])
+        last[0] = now
+    return lap
 
 
 def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
@@ -234,7 +252,9 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
         report = manifest.report
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
     result = _build_site(config, theme, caching.load_cache(config, stamp), config.output)
+    lap = _stopwatch()
     stats = write_output(result.files, config.output, config.root)
+    lap("write")
     report = result.report()
     if config.use_cache:
         cache = result.cache
@@ -247,6 +267,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
         cache.inputs, cache.report = inputs, report
         caching.save_cache(cache, config)
+        lap("save cache")
     return report, stats
 
 

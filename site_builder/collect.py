@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -101,7 +102,7 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
             owner = taken[first].rel_path if first in taken else "the site's own pages"
             warnings.append(f"{item.rel_path}: URL {first} is already used by {owner}; using {url}")
         taken[url] = item
-        final[item.rel_path] = replace(item, slug=slug, url=url)
+        final[item.rel_path] = _placed(item, slug, url)
     raise_all(errors)
     return [final[i.rel_path] for i in items], warnings
 
@@ -109,6 +110,15 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
 # The edition pages' own URLs: /YYYY/, /YYYY/MM/, /YYYY/MM/DD/ and /YYYY/MM/DD/page/N/. Only these are
 # reserved, not all of /YYYY/: a permalink such as '/{year}/{month}/{slug}/' must stay usable.
 _DATE_PAGE = re.compile(r"/\d{4}/(?:\d{2}/(?:\d{2}/(?:page/\d+/)?)?)?")
+
+
+def _placed(item: Item, slug: str, url: str) -> Item:
+    """The item with its final slug and URL. (dataclasses.replace re-runs __init__ over every field,
+    which costs more than the rest of collect at 10,000 items; a copy is the same frozen value.)"""
+    placed = copy.copy(item)
+    object.__setattr__(placed, "slug", slug)
+    object.__setattr__(placed, "url", url)
+    return placed
 
 
 def repeated_ids(items: list[Item]) -> list[ContentError]:

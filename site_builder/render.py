@@ -12,6 +12,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
 from site_builder.output import OutputFile
 from site_builder.plan import Page
+from site_builder.theme import ROOT
 
 log = logging.getLogger(__name__)
 
@@ -31,9 +32,10 @@ def render_pages(pages: list[Page], env: jinja2.Environment, config: SiteConfig)
 def render_page(page: Page, env: jinja2.Environment, config: SiteConfig) -> OutputFile:
     """One page through its template; any failure is a ThemeError naming template file, line and page."""
     context = dict(page.context)
-    context["page"] = {**page.context["page"], "root": page_root(page, config)}
+    root = page_root(page, config)
+    context["page"] = {**page.context["page"], "root": root}
     try:
-        html = env.get_template(page.template).render(context)
+        html = env.get_template(page.template).render(context).replace(ROOT, root)
     except jinja2.TemplateSyntaxError as exc:
         raise ThemeError(f"template syntax error: {exc.message}", _template_path(exc.filename, config),
                          exc.lineno) from None

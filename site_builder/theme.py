@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
@@ -118,17 +119,41 @@ def make_environment(theme: Theme) -> jinja2.Environment:
         cache_size=-1,
     )
     env.globals["link"] = link
+    env.globals["fragment"] = fragment_renderer(env)
     return env
 
 
-@jinja2.pass_context
-def link(context: jinja2.runtime.Context, target: str) -> str:
+# Stands for "the way from this page back to the site root" until the page is finished, when
+# render_page replaces it; so a piece of HTML with links does not depend on the page it sits in.
+ROOT = "\x1eroot\x1e"
+
+
+def link(target: str) -> str:
     """A link from the page being rendered to a site path such as '/topics/ai/'.
 
-    Relative ('../../topics/ai/') so output/ works at a domain root and under base_url's sub-path;
-    the 404 page, served at any depth, gets the absolute path under base_url instead.
+    Relative in the finished page ('../../topics/ai/') so output/ works at a domain root and under
+    base_url's sub-path; the 404 page, served at any depth, gets the absolute path under base_url.
     """
-    return context["page"]["root"] + target[1:] if target.startswith("/") else target
+    return ROOT + target[1:] if target.startswith("/") else target
+
+
+def fragment_renderer(env: jinja2.Environment):
+    """fragment(name, **values): a partial rendered once per build for each set of values, then reused.
+
+    For the partials a site repeats on many pages (a story's card appears on the home, day, topic
+    and source pages): it sees only `values` and `site`, never `page`. Values that are views count
+    by identity, as the same view dict is shared by every page of a build.
+    """
+    made: dict[tuple, Markup] = {}
+
+    @jinja2.pass_context
+    def fragment(context: jinja2.runtime.Context, name: str, **values: object) -> Markup:
+        key = (name,) + tuple((k, id(v) if isinstance(v, (dict, list)) else v) for k, v in sorted(values.items()))
+        html = made.get(key)
+        if html is None:
+            html = made[key] = Markup(env.get_template(name).render(site=context["site"], **values))
+        return html
+    return fragment
 
 
 def static_files(theme: Theme) -> list[OutputFile]:

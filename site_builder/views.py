@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,7 @@ def month_url(month: str) -> str:
     return "/" + month.replace("-", "/") + "/"
 
 
+@lru_cache(maxsize=None)
 def day_label(day: str) -> str:
     year, month, dom = (int(p) for p in day.split("-"))
     weekday = datetime(year, month, dom).strftime("%A")
