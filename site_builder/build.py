@@ -23,6 +23,7 @@ from site_builder.parallel import fork_map
 from site_builder.plan import Page, plan
 from site_builder.render import render_page
 from site_builder.theme import Theme, load_theme, make_environment, static_files
+from site_builder.views import item_view
 
 log = logging.getLogger(__name__)
 
@@ -135,9 +136,8 @@ def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> Outpu
 
 
 def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, stamp: str, previous: Cache,
-                known: dict[str, Known], output: Path | None) -> tuple[list[OutputFile], dict[str, str], int]:
+                by_slug: dict[str, str], output: Path | None) -> tuple[list[OutputFile], dict[str, str], int]:
     """Pages and feeds, each rendered only if what it is made from changed since the last build."""
-    by_slug = item_keys(site, known)
     keys = view_keys(pages, by_slug)
     fingerprints: dict[str, str] = {}
     files: dict[str, OutputFile | None] = {}
@@ -191,16 +191,20 @@ def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path 
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
     lap("collect")
-    pages = plan(site, config)
+    keys = item_keys(site, known)
+    views = {item.slug: previous.views.get(keys[item.slug]) or item_view(item, config) for item in site.items}
+    pages = plan(site, config, views)
     lap("plan")
-    files, fingerprints, rendered = render_site(pages, site, config, env, previous.stamp, previous, known, output)
+    files, fingerprints, rendered = render_site(pages, site, config, env, previous.stamp, previous, keys, output)
     lap("render")
     files += render_sitemap(pages, site, config) + static_files(theme)
     lap("sitemap")
     cache = Cache(stamp=previous.stamp, files=known)
     if output is None:
+        # A running serve keeps every file's bytes and every item's view: the next edit reuses them.
         cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
                           if f.rel_path in fingerprints and f.data is not None}
+        cache.views = {keys[slug]: view for slug, view in views.items()}
     else:
         cache.outputs = {f.rel_path: (fingerprints.get(f.rel_path, ""), 0, 0) for f in files}
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),

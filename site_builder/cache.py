@@ -49,6 +49,7 @@ class Cache:
     files: dict[str, Known] = field(default_factory=dict)                  # rel_path -> Known
     outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)         # serve only: item key -> item view
     inputs: str = ""          # digest of every input's name, size and mtime at the last build
     report: Any = None        # what the last build told the user (build.Report), repeated when nothing changed
 

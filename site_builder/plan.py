@@ -28,9 +28,11 @@ class Page:
         return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
 
 
-def plan(site: Site, config: SiteConfig) -> list[Page]:
-    """Every page of the site, in a stable order."""
-    views = {item.slug: item_view(item, config) for item in site.items}
+def plan(site: Site, config: SiteConfig, views: dict[str, dict[str, Any]] | None = None) -> list[Page]:
+    """Every page of the site, in a stable order. `views` (slug -> item view) may come from a
+    cache; by default each item's view is made here."""
+    if views is None:
+        views = {item.slug: item_view(item, config) for item in site.items}
     common = {"site": site_view(site, config)}
     pages: list[Page] = []
     pages += home_pages(site, views, config)
