@@ -55,10 +55,6 @@ def feed_specs(site: Site, config: SiteConfig) -> list[FeedSpec]:
     return specs
 
 
-def render_feeds(site: Site, config: SiteConfig) -> list[OutputFile]:
-    return [f for spec in feed_specs(site, config) for f in render_feed(spec, config)]
-
-
 def render_feed(spec: FeedSpec, config: SiteConfig) -> list[OutputFile]:
     """The RSS 2.0 and Atom files of one feed."""
     fg = feed_generator(spec, config)

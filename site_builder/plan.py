@@ -9,7 +9,7 @@ from typing import Any
 from site_builder.collect import Group, Site
 from site_builder.config import SiteConfig
 from site_builder.urls import absolute
-from site_builder.views import (day_label, day_url, group_view, item_view, month_label, month_url,
+from site_builder.views import (day_label, day_url, group_view, month_label, month_url,
                                 site_view)
 
 RELATED_LIMIT = 5
@@ -28,11 +28,8 @@ class Page:
         return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
 
 
-def plan(site: Site, config: SiteConfig, views: dict[str, dict[str, Any]] | None = None) -> list[Page]:
-    """Every page of the site, in a stable order. `views` (slug -> item view) may come from a
-    cache; by default each item's view is made here."""
-    if views is None:
-        views = {item.slug: item_view(item, config) for item in site.items}
+def plan(site: Site, config: SiteConfig, views: dict[str, dict[str, Any]]) -> list[Page]:
+    """Every page of the site, in a stable order; `views` holds each item's view by slug."""
     common = {"site": site_view(site, config)}
     pages: list[Page] = []
     pages += home_pages(site, views, config)

@@ -25,10 +25,6 @@ def page_root(page: Page, config: SiteConfig) -> str:
     return "../" * depth or "./"
 
 
-def render_pages(pages: list[Page], env: jinja2.Environment, config: SiteConfig) -> list[OutputFile]:
-    return [render_page(page, env, config) for page in pages]
-
-
 def render_page(page: Page, env: jinja2.Environment, config: SiteConfig) -> OutputFile:
     """One page through its template; any failure is a ThemeError naming template file, line and page."""
     context = dict(page.context)

@@ -1,8 +1,7 @@
-"""URL helpers: normalise source URLs for duplicate detection, check schemes, join and relativise site paths."""
+"""URL helpers: normalise source URLs for duplicate detection, check schemes, join site paths onto base_url."""
 
 from __future__ import annotations
 
-import posixpath
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # First path segments the site's own pages use; an item URL may not start with one of them.
@@ -45,15 +44,3 @@ def absolute(base_url: str, path: str) -> str:
     """Join a site path ('/news/x/' or 'news/x/') onto base_url, keeping base_url's sub-path."""
     base = base_url if base_url.endswith("/") else base_url + "/"
     return base + path.lstrip("/")
-
-
-def relative(from_url: str, to_url: str) -> str:
-    """A relative link from one site page URL to another, so links work at a domain root or a sub-path.
-
-    Both are site URLs such as '/', '/news/x/', '/feed.xml'.
-    """
-    from_dir = from_url if from_url.endswith("/") else posixpath.dirname(from_url) + "/"
-    rel = posixpath.relpath(to_url, from_dir)
-    if to_url.endswith("/") and not rel.endswith("/"):
-        rel = "./" if rel == "." else rel + "/"
-    return rel
