@@ -6,24 +6,25 @@ import hashlib
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from site_builder import cache as caching
 from site_builder.cache import Cache, Known
 from site_builder.collect import Site, collect, hidden_reason
+from site_builder.layout import Layout, item_shape, pages_showing, relayout
 from site_builder.config import SiteConfig
-from site_builder.content import load_sources, parse_item, walk_content
+from site_builder.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
 from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.model import Item, Source
 from site_builder.output import OutputFile, WriteStats, write_output
 from site_builder.parallel import fork_map
-from site_builder.plan import Page, plan
+from site_builder.plan import Page, page_context, plan
 from site_builder.render import render_page
 from site_builder.theme import Theme, load_theme, make_environment, static_files
-from site_builder.views import item_view
+from site_builder.views import ItemViews, site_view
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +78,11 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
     errors: list[SiteError] = []
     files: dict[str, Known] = {}
     for source in sources:
-        result = parsed.get(source.rel_path) or known[source.rel_path].item
+        if source.text is None:  # unchanged: as the last build knew it
+            files[source.rel_path] = known[source.rel_path]
+            items.append(known[source.rel_path].item)
+            continue
+        result = parsed[source.rel_path]
         if isinstance(result, SiteError):
             errors.append(result)
             continue
@@ -100,23 +105,16 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def item_keys(site: Site, known: dict[str, Known]) -> dict[str, str]:
+def item_keys(items: tuple[Item, ...], known: dict[str, Known]) -> dict[str, str]:
     """slug -> what the item's view is made from: its file's digest, final URL and date."""
     return {i.slug: f"{known[i.rel_path].digest if i.rel_path in known else id(i)}|{i.url}|{i.date.isoformat()}"
-            f"|{hidden_reason(i)}" for i in site.items}
+            f"|{hidden_reason(i)}" for i in items}
 
 
-def view_keys(pages: list[Page], keys_by_slug: dict[str, str]) -> dict[int, str]:
-    """id(view dict) -> key, for every item view and the shared site view."""
-    keys: dict[int, str] = {}
-    for page in pages:
-        view = page.context.get("item")
-        if view is not None:
-            keys[id(view)] = keys_by_slug[view["slug"]]
-    if pages:
-        site_view = pages[0].context["site"]
-        keys[id(site_view)] = hashlib.blake2b(repr(site_view).encode(), digest_size=16).hexdigest()
-    return keys
+def page_fingerprint(stamp: str, page: Page, site_key: str, keys_by_slug: dict[str, str]) -> str:
+    """What a page is made from: its template and data, the site view, and the keys of the items it shows."""
+    text = "|".join((stamp, page.template, page.url, site_key, repr(page.data), *map(keys_by_slug.__getitem__, page.slugs)))
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> OutputFile | None:
@@ -135,35 +133,64 @@ def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> Outpu
     return None
 
 
-def render_site(pages: list[Page], site: Site, config: SiteConfig, env: Any, stamp: str, previous: Cache,
-                by_slug: dict[str, str], output: Path | None) -> tuple[list[OutputFile], dict[str, str], int]:
+def render_site(pages: list[Page], fingerprints: list[str], site: Site, config: SiteConfig, env: Any,
+                previous: Cache, by_slug: dict[str, str], views: ItemViews, output: Path | None
+                ) -> tuple[list[OutputFile], dict[str, str], int]:
     """Pages and feeds, each rendered only if what it is made from changed since the last build."""
-    keys = view_keys(pages, by_slug)
-    fingerprints: dict[str, str] = {}
+    shared = site_view(site, config)
     files: dict[str, OutputFile | None] = {}
+    by_path: dict[str, str] = {}
     todo: list[Page] = []
-    for page in pages:
-        fp = caching.fingerprint(stamp, page.template, page.context, keys)
-        fingerprints[page.output_path] = fp
-        files[page.output_path] = reuse(previous, page.output_path, fp, output)
-        if files[page.output_path] is None:
+    for page, fp in zip(pages, fingerprints):
+        path = page.output_path
+        by_path[path] = fp
+        files[path] = reuse(previous, path, fp, output)
+        if files[path] is None:
             todo.append(page)
-    for rendered in fork_map(lambda p: render_page(p, env, config), todo, min_per_worker=150):
+    made = fork_map(lambda p: render_page(p, page_context(p, views, shared), env, config), todo, min_per_worker=150)
+    for rendered in made:
         files[rendered.rel_path] = rendered
     feed_todo: list[FeedSpec] = []
     for spec in feed_specs(site, config):
-        fp = hashlib.blake2b(f"{stamp}|{spec.path}|{spec.title}|{spec.description}|"
+        fp = hashlib.blake2b(f"{previous.stamp}|{spec.path}|{spec.title}|{spec.description}|"
                              f"{[by_slug[i.slug] for i in spec.items]}".encode(), digest_size=16).hexdigest()
         names = [spec.path.lstrip("/") + n for n in ("feed.xml", "atom.xml")]
         for name in names:
-            fingerprints[name] = fp
+            by_path[name] = fp
             files[name] = reuse(previous, name, fp, output)
         if any(files[n] is None for n in names):
             feed_todo.append(spec)
-    for made in fork_map(lambda s: render_feed(s, config), feed_todo, min_per_worker=20):
-        for f in made:
+    for made_feed in fork_map(lambda s: render_feed(s, config), feed_todo, min_per_worker=20):
+        for f in made_feed:
             files[f.rel_path] = f
-    return [f for f in files.values() if f is not None], fingerprints, len(todo) + len(feed_todo)
+    return [f for f in files.values() if f is not None], by_path, len(todo) + len(feed_todo)
+
+
+def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config: SiteConfig
+            ) -> tuple[Layout, dict[str, str]]:
+    """The site, its pages and their fingerprints: the last build's layout with the changed items put in
+    their places when no item moved (the common edit), else collected and planned afresh."""
+    shape = item_shape(items, config)
+    layout = previous.layout
+    if layout is not None and layout.shape == shape:
+        changed = {rel: k.item for rel, k in known.items() if previous.files.get(rel) is not k}
+        site, pages, dirty = relayout(layout, changed, config)
+        keys = {**layout.keys, **item_keys(tuple(i for i in site.items if i.rel_path in changed), known)}
+        site_key = _site_key(site, config)
+        fingerprints = [page_fingerprint(previous.stamp, page, site_key, keys) if index in dirty
+                        else layout.fingerprints[index] for index, page in enumerate(pages)]
+        return replace(layout, site=site, pages=tuple(pages), fingerprints=tuple(fingerprints), keys=keys), keys
+    site = collect(items, config)
+    pages = plan(site, config)
+    keys = item_keys(site.items, known)
+    site_key = _site_key(site, config)
+    fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
+    sitemap = tuple(render_sitemap(pages, site, config))
+    return Layout(shape, site, tuple(pages), fingerprints, pages_showing(pages), sitemap, keys), keys
+
+
+def _site_key(site: Site, config: SiteConfig) -> str:
+    return hashlib.blake2b(repr(site_view(site, config)).encode(), digest_size=16).hexdigest()
 
 
 def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult:
@@ -183,28 +210,27 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
 def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
     started = time.perf_counter()
     lap = _stopwatch()
-    env = make_environment(theme)
+    env = make_environment(theme, previous.env)
     sources, load_errors, warnings = load_sources(config, previous.files)
     lap("load")
     items, parse_errors, known = parse_sources(sources, config, previous.files)
     lap("parse")
     raise_all(load_errors + parse_errors)
-    site = collect(items, config)
-    lap("collect")
-    keys = item_keys(site, known)
-    views = {item.slug: previous.views.get(keys[item.slug]) or item_view(item, config) for item in site.items}
-    pages = plan(site, config, views)
-    lap("plan")
-    files, fingerprints, rendered = render_site(pages, site, config, env, previous.stamp, previous, keys, output)
+    layout, keys = lay_out(items, known, previous, config)
+    site, pages = layout.site, list(layout.pages)
+    lap("collect and plan")
+    views = ItemViews(site.by_slug(), keys, config, previous.views)
+    files, fingerprints, rendered = render_site(pages, list(layout.fingerprints), site, config, env, previous,
+                                                keys, views, output)
     lap("render")
-    files += render_sitemap(pages, site, config) + static_files(theme)
-    lap("sitemap")
-    cache = Cache(stamp=previous.stamp, files=known)
+    files += list(layout.sitemap) + static_files(theme)
+    cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
         # A running serve keeps every file's bytes and every item's view: the next edit reuses them.
         cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
                           if f.rel_path in fingerprints and f.data is not None}
-        cache.views = {keys[slug]: view for slug, view in views.items()}
+        cache.views = views.by_key()
+        cache.env = env
     else:
         cache.outputs = {f.rel_path: (fingerprints.get(f.rel_path, ""), 0, 0) for f in files}
     return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
@@ -226,8 +252,8 @@ def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
     """Name, size and mtime of every file a build reads (the templates are in the stamp)."""
     h = hashlib.blake2b(stamp.encode(), digest_size=16)
     for folder in [config.content_dir] + theme.static_dirs:
-        for path in walk_content(folder):
-            stat = path.stat()
+        for path in walk_files(folder):
+            stat = os.stat(path)
             h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     return h.hexdigest()
 

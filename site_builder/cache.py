@@ -10,7 +10,6 @@ site_builder's code, its libraries, the config or the theme (the stamp).
 from __future__ import annotations
 
 import hashlib
-import io
 import logging
 import os
 import pickle
@@ -50,6 +49,8 @@ class Cache:
     outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)         # serve only: item key -> item view
+    layout: Any = None        # serve only: the last build's site and pages (layout.Layout), reused while no item moves
+    env: Any = None           # serve only: the Jinja2 environment, its templates compiled (the stamp covers them)
     inputs: str = ""          # digest of every input's name, size and mtime at the last build
     report: Any = None        # what the last build told the user (build.Report), repeated when nothing changed
 
@@ -135,22 +136,3 @@ def _dump(data: Any, path: Path) -> None:
     with open(tmp, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
-
-
-def fingerprint(stamp: str, template: str, context: dict[str, Any], keys: dict[int, str]) -> str:
-    """What a page is made from, cheaply: shared views (items, the site) count by their key, not their text."""
-    buffer = io.BytesIO()
-    buffer.write(f"{stamp}|{template}|".encode())
-    _KeyedPickler(buffer, keys).dump(context)
-    return hashlib.blake2b(buffer.getvalue(), digest_size=16).hexdigest()
-
-
-class _KeyedPickler(pickle.Pickler):
-    """Pickles a page context, writing registered views as their key (pickle walks the data in C)."""
-
-    def __init__(self, buffer: io.BytesIO, keys: dict[int, str]) -> None:
-        super().__init__(buffer, protocol=pickle.HIGHEST_PROTOCOL)
-        self.keys = keys
-
-    def persistent_id(self, obj: Any) -> str | None:
-        return self.keys.get(id(obj)) if type(obj) is dict else None

@@ -102,7 +102,7 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
             owner = taken[first].rel_path if first in taken else "the site's own pages"
             warnings.append(f"{item.rel_path}: URL {first} is already used by {owner}; using {url}")
         taken[url] = item
-        final[item.rel_path] = _placed(item, slug, url)
+        final[item.rel_path] = placed(item, slug, url)
     raise_all(errors)
     return [final[i.rel_path] for i in items], warnings
 
@@ -112,7 +112,7 @@ def assign_urls(items: list[Item], config: SiteConfig) -> tuple[list[Item], list
 _DATE_PAGE = re.compile(r"/\d{4}/(?:\d{2}/(?:\d{2}/(?:page/\d+/)?)?)?")
 
 
-def _placed(item: Item, slug: str, url: str) -> Item:
+def placed(item: Item, slug: str, url: str) -> Item:
     """The item with its final slug and URL. (dataclasses.replace re-runs __init__ over every field,
     which costs more than the rest of collect at 10,000 items; a copy is the same frozen value.)"""
     placed = copy.copy(item)

@@ -73,10 +73,9 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     errors: list[SiteError] = []
     warnings: list[str] = []
     root = str(config.root) + os.sep
-    for path in walk_content(config.content_dir):
-        full = str(path)
+    for full in walk_files(config.content_dir):
         rel = full[len(root):].replace(os.sep, "/")
-        if path.suffix.lower() not in CONTENT_SUFFIXES:
+        if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
             continue
         try:
@@ -85,7 +84,7 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
             if seen and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
                 sources.append(Source(rel, None, stat.st_mtime, seen.digest, stat.st_size, stat.st_mtime_ns))
             else:
-                source = read_source(path, rel)
+                source = read_source(Path(full), rel)
                 sources.append(replace(source, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
         except ContentError as exc:
             errors.append(exc)
@@ -100,11 +99,17 @@ def content_paths(content_dir: Path) -> list[Path]:
 
 def walk_content(content_dir: Path) -> list[Path]:
     """Every file under content/ but hidden files and editors' temp files, sorted."""
-    found: list[Path] = []
-    for dirpath, dirnames, filenames in os.walk(content_dir):
-        dirnames[:] = sorted(d for d in dirnames if not is_ignored(d))
-        found.extend(Path(dirpath, f) for f in sorted(filenames) if not is_ignored(f))
-    return sorted(found)
+    return [Path(p) for p in walk_files(content_dir)]
+
+
+def walk_files(folder: Path) -> list[str]:
+    """walk_content as path strings (plain strings: at tens of thousands of files, Path objects cost)."""
+    found: list[str] = []
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames[:] = [d for d in dirnames if not is_ignored(d)]
+        prefix = dirpath + os.sep
+        found.extend(prefix + f for f in filenames if not is_ignored(f))
+    return sorted(found, key=lambda p: p.split(os.sep))
 
 
 def read_source(path: Path, rel: str) -> Source:

@@ -145,35 +145,31 @@ def absolute_urls(fragment: str, page_url: str) -> str:
 
 def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[OutputFile]:
     """sitemap.xml with every visible page (lastmod from item dates) and a robots.txt that names it."""
-    fallback = newest(list(site.items))
-    fallback_iso = when_view(fallback, config)["iso"] if fallback else None
     by_slug = site.by_slug()
-    day_newest = {day.slug: when_view(newest([by_slug[s] for s in day.items]), config)["iso"]
-                  for day in site.days if day.items}
+    fallback = newest(list(site.items))
+    day_newest = {day.slug: newest([by_slug[s] for s in day.items]) for day in site.days if day.items}
     rows = []
     for page in pages:
-        if page.context["page"]["kind"] == "404":
+        if page.kind == "404":
             continue
-        lastmod = page_lastmod(page, day_newest) or fallback_iso
+        moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"
-        rows.append(f"  <url>{loc}<lastmod>{lastmod}</lastmod></url>" if lastmod else f"  <url>{loc}</url>")
+        rows.append(f"  <url>{loc}<lastmod>{when_view(moment, config)['iso']}</lastmod></url>" if moment
+                    else f"  <url>{loc}</url>")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(rows) + "\n</urlset>\n")
     robots = f"User-agent: *\nAllow: /\n\nSitemap: {absolute(config.base_url, '/sitemap.xml')}\n"
     return [OutputFile("sitemap.xml", xml.encode()), OutputFile("robots.txt", robots.encode())]
 
 
-def page_lastmod(page: Page, day_newest: dict[str, str]) -> str | None:
-    """The newest date among the items a page shows; a month page's from all the days it lists.
+def page_lastmod(page: Page, by_slug: dict[str, Item], day_newest: dict[str, datetime | None]) -> datetime | None:
+    """The newest date among the items a page lists; an item page's own; a month page's from all its days.
 
     None for pages that list groups (the topic, source and archive indexes): they take the site's newest.
     """
-    ctx = page.context
-    if "item" in ctx:
-        item = ctx["item"]
-        return (item["updated"] or item["date"])["iso"]
-    dates = [(v.get("updated") or v["date"])["iso"] for v in ctx.get("items", [])]
-    if not dates and page.context["page"]["kind"] == "month":
-        dates = [day_newest[d["date"]] for d in ctx.get("days", []) if d.get("date") in day_newest]
-    return max(dates, key=lambda d: datetime.fromisoformat(d)) if dates else None
-
+    if page.kind == "item":
+        item = by_slug[page.slugs[0]]
+        return item.updated or item.date
+    if page.kind == "month":
+        return max((day_newest[d["date"]] for d in page.data["days"] if day_newest.get(d["date"])), default=None)
+    return newest([by_slug[s] for s in page.slugs])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import traceback
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
@@ -19,17 +20,17 @@ log = logging.getLogger(__name__)
 
 def page_root(page: Page, config: SiteConfig) -> str:
     """The prefix that leads from this page back to the site root: './', '../../', or base_path for 404."""
-    if page.context["page"]["kind"] == "404":
+    if page.kind == "404":
         return config.base_path
     depth = page.url.strip("/").count("/") + 1 if page.url.endswith("/") and page.url != "/" else 0
     return "../" * depth or "./"
 
 
-def render_page(page: Page, env: jinja2.Environment, config: SiteConfig) -> OutputFile:
-    """One page through its template; any failure is a ThemeError naming template file, line and page."""
-    context = dict(page.context)
+def render_page(page: Page, context: dict[str, Any], env: jinja2.Environment, config: SiteConfig) -> OutputFile:
+    """One page through its template with its context (plan.page_context); any failure is a ThemeError
+    naming template file, line and page."""
     root = page_root(page, config)
-    context["page"] = {**page.context["page"], "root": root}
+    context = {**context, "page": {**context["page"], "root": root}}
     try:
         html = env.get_template(page.template).render(context).replace(ROOT, root)
     except jinja2.TemplateSyntaxError as exc:

@@ -107,8 +107,15 @@ def _shown(path: Path, site_root: Path) -> str:
         return path.as_posix()
 
 
-def make_environment(theme: Theme) -> jinja2.Environment:
-    """Autoescaping, strict (an undefined variable is an error, never a blank), loading site overrides first."""
+def make_environment(theme: Theme, earlier: jinja2.Environment | None = None) -> jinja2.Environment:
+    """Autoescaping, strict (an undefined variable is an error, never a blank), loading site overrides first.
+
+    `earlier` is the last build's environment over the same templates (serve): it is taken again, with
+    its compiled templates, and only the per-build fragment memory is new.
+    """
+    if earlier is not None:
+        earlier.globals["fragment"] = fragment_renderer(earlier)
+        return earlier
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),

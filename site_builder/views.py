@@ -70,7 +70,7 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "updated": when_view(item.updated, config),
         "day_url": day_url(date["day"]),
         "excerpt": item.excerpt,
-        "description": item.excerpt or _text_start(item.body_html),
+        "description": describe(item),
         "body_html": Markup(item.body_html),
         "source_url": item.source_url,
         "source_host": source_host(item.source_url),
@@ -90,6 +90,30 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "source_file": item.rel_path,
         "extra": item.extra,
     }
+
+
+def describe(item: Item) -> str:
+    """A line about the item for lists and meta tags: its excerpt, else the start of its text."""
+    return item.excerpt or _text_start(item.body_html)
+
+
+class ItemViews(dict):
+    """slug -> item view, each made when a page first needs it (so only for the pages rendered), or
+    taken from an earlier build when the item's key is the same."""
+
+    def __init__(self, items: dict[str, Item], keys: dict[str, str], config: SiteConfig,
+                 earlier: dict[str, dict[str, Any]] | None = None) -> None:
+        super().__init__()
+        self._items, self._keys, self._config, self._earlier = items, keys, config, earlier or {}
+
+    def __missing__(self, slug: str) -> dict[str, Any]:
+        view = self._earlier.get(self._keys[slug]) or item_view(self._items[slug], self._config)
+        self[slug] = view
+        return view
+
+    def by_key(self) -> dict[str, dict[str, Any]]:
+        """The views made so far, by item key: what the next build may take again."""
+        return {self._keys[slug]: view for slug, view in self.items()}
 
 
 def source_host(url: str | None) -> str | None:

@@ -87,3 +87,34 @@ def test_nothing_changed_means_nothing_to_do(make_site, run_cli):
     (root / "output/stray.txt").write_text("x")
     assert run_cli("build", "--source", root)[0] == 0
     assert read_tree(root / "output") == tree
+
+
+def test_in_memory_rebuilds_that_move_no_item_reuse_the_layout_and_match_cold(make_site):
+    # Edits that keep every item in its place (title case, body, excerpt, a hidden item's text) take the
+    # last build's pages again; edits that move one (a topic, a date) plan afresh. Each result must be
+    # byte for byte a cold build.
+    root = make_site({**VISIBLE, **HIDDEN})
+    config = load_config(root)
+    result = build_site(config, Cache())
+    a, secret = root / "content/a.md", root / "content/secret.md"
+    edits = [
+        (a, 'title: "Alpha Story"', 'title: "ALPHA Story"', True),
+        (a, "Body of Alpha Story", "Body of Alpha Story, longer", True),
+        (a, 'excerpt: "Excerpt of Alpha Story"', "excerpt: A new excerpt.", True),
+        (secret, "Zebra Secret Unpublished", "Zebra Secret Still Unpublished", True),
+        (a, "topics: [AI, Space]", "topics: [AI, Space, Oceans]", False),
+        (a, "2024-05-01T09:00:00Z", "2024-05-03T09:00:00Z", False),
+        (a, "excerpt: A new excerpt.", "excerpt: Another excerpt.", True),
+    ]
+    for path, old, new, kept in edits:
+        text = path.read_text()
+        assert old in text
+        path.write_text(text.replace(old, new, 1))
+        os.utime(path, (2, 2 + len(new)))
+        before = result.cache.layout
+        result = build_site(config, result.cache)
+        assert (result.cache.layout.pages is before.pages) is False
+        assert (result.cache.layout.shape == before.shape) is kept, (old, new)
+        cold = build_site(load_config(root, {"use_cache": False}), Cache())
+        assert {f.rel_path: f.data for f in result.files} == {f.rel_path: f.data for f in cold.files}, (old, new)
+    assert b"Zebra" not in b"".join(f.data for f in result.files)

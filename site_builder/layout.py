@@ -1,0 +1,61 @@
+"""Reuse the last build's site and pages while no item has moved: an edit that changes only what items
+say (a title, a body) then re-plans and re-fingerprints the few pages that show them, not the whole site."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from site_builder.collect import Site, hidden_reason, placed
+from site_builder.config import SiteConfig
+from site_builder.model import Item
+from site_builder.output import OutputFile
+from site_builder.plan import Page, item_page
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A finished build's site and pages, with what decided them (`shape`) and what each page was made from."""
+
+    shape: tuple
+    site: Site
+    pages: tuple[Page, ...]
+    fingerprints: tuple[str, ...]            # one per page
+    shown_on: dict[str, tuple[int, ...]]     # slug -> the pages (indices) that show the item
+    sitemap: tuple[OutputFile, ...]
+    keys: dict[str, str]                     # slug -> item key (build.item_keys)
+
+
+def item_shape(items: list[Item], config: SiteConfig) -> tuple:
+    """Every field that decides where items go (collect's sorting, grouping, URLs, visibility; the sitemap's
+    dates), in load order. Two builds with the same shape have the same pages showing the same items.
+    An item that is not shown counts only by its reason."""
+    return tuple((i.rel_path, i.slug, i.slug_explicit, i.date, i.updated, i.topics,
+                  i.provider.name if i.provider else None, i.guid, i.published, i.draft, i.quality, i.heat,
+                  i.source_url, i.date_from_mtime) if config.drafts or hidden_reason(i) is None
+                 else (i.rel_path, hidden_reason(i)) for i in items)
+
+
+def pages_showing(pages: list[Page]) -> dict[str, tuple[int, ...]]:
+    shown: dict[str, list[int]] = {}
+    for index, page in enumerate(pages):
+        for slug in page.slugs:
+            shown.setdefault(slug, []).append(index)
+    return {slug: tuple(indices) for slug, indices in shown.items()}
+
+
+def relayout(layout: Layout, changed: dict[str, Item], config: SiteConfig) -> tuple[Site, list[Page], set[int]]:
+    """The site and pages with the changed items (by rel_path) in their old places, and the pages
+    that show any of them. Only valid when the items' shape is the layout's."""
+    old_items = layout.site.items
+    items = tuple(placed(changed[i.rel_path], i.slug, i.url) if i.rel_path in changed else i for i in old_items)
+    pages = list(layout.pages)
+    dirty: set[int] = set()
+    for item in items:
+        if item.rel_path not in changed:
+            continue
+        for index in layout.shown_on.get(item.slug, ()):
+            dirty.add(index)
+            page = pages[index]
+            if page.kind == "item" and page.slugs[0] == item.slug:
+                pages[index] = item_page(item, page.slugs[1:], config)
+    return replace(layout.site, items=items), pages, dirty
