@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -13,7 +14,7 @@ from typing import Any
 from site_builder import cache as caching
 from site_builder.cache import Cache, Known
 from site_builder.collect import Site, collect, hidden_reason
-from site_builder.layout import Layout, item_shape, pages_showing, relayout
+from site_builder.layout import Layout, item_shape, relayout
 from site_builder.config import SiteConfig
 from site_builder.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
@@ -174,19 +175,19 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     layout = previous.layout
     if layout is not None and layout.shape == shape:
         changed = {rel: k.item for rel, k in known.items() if previous.files.get(rel) is not k}
-        site, pages, dirty = relayout(layout, changed, config)
-        keys = {**layout.keys, **item_keys(tuple(i for i in site.items if i.rel_path in changed), known)}
-        site_key = _site_key(site, config)
-        fingerprints = [page_fingerprint(previous.stamp, page, site_key, keys) if index in dirty
-                        else layout.fingerprints[index] for index, page in enumerate(pages)]
-        return replace(layout, site=site, pages=tuple(pages), fingerprints=tuple(fingerprints), keys=keys), keys
+        moved, dirty = relayout(layout, changed, config)
+        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known)}
+        site_key = _site_key(moved.site, config)
+        fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) if index in dirty
+                             else layout.fingerprints[index] for index, page in enumerate(moved.pages))
+        return replace(moved, fingerprints=fingerprints, keys=keys), keys
     site = collect(items, config)
     pages = plan(site, config)
     keys = item_keys(site.items, known)
     site_key = _site_key(site, config)
     fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
     sitemap = tuple(render_sitemap(pages, site, config))
-    return Layout(shape, site, tuple(pages), fingerprints, pages_showing(pages), sitemap, keys), keys
+    return Layout(shape, site, tuple(pages), fingerprints, None, sitemap, keys), keys
 
 
 def _site_key(site: Site, config: SiteConfig) -> str:
@@ -208,6 +209,13 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
 
 
 def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
+    try:
+        return _build_stages(config, theme, previous, output)
+    finally:
+        gc.unfreeze()  # serve freezes what it keeps once edits pause (watch.RebuildLoop)
+
+
+def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
     started = time.perf_counter()
     lap = _stopwatch()
     env = make_environment(theme, previous.env)
@@ -216,8 +224,10 @@ def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path 
     items, parse_errors, known = parse_sources(sources, config, previous.files)
     lap("parse")
     raise_all(load_errors + parse_errors)
+    gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
     layout, keys = lay_out(items, known, previous, config)
     site, pages = layout.site, list(layout.pages)
+    gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
     views = ItemViews(site.by_slug(), keys, config, previous.views)
     files, fingerprints, rendered = render_site(pages, list(layout.fingerprints), site, config, env, previous,

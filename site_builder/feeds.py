@@ -20,7 +20,6 @@ from site_builder.model import Item
 from site_builder.output import OutputFile
 from site_builder.plan import Page
 from site_builder.urls import absolute
-from site_builder.views import when_view
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +153,7 @@ def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[Ou
             continue
         moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"
-        rows.append(f"  <url>{loc}<lastmod>{when_view(moment, config)['iso']}</lastmod></url>" if moment
+        rows.append(f"  <url>{loc}<lastmod>{moment.astimezone(config.tz).isoformat()}</lastmod></url>" if moment
                     else f"  <url>{loc}</url>")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(rows) + "\n</urlset>\n")

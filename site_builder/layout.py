@@ -20,7 +20,7 @@ class Layout:
     site: Site
     pages: tuple[Page, ...]
     fingerprints: tuple[str, ...]            # one per page
-    shown_on: dict[str, tuple[int, ...]]     # slug -> the pages (indices) that show the item
+    shown_on: dict[str, tuple[int, ...]] | None   # slug -> the pages (indices) that show it; made when first needed
     sitemap: tuple[OutputFile, ...]
     keys: dict[str, str]                     # slug -> item key (build.item_keys)
 
@@ -35,7 +35,7 @@ def item_shape(items: list[Item], config: SiteConfig) -> tuple:
                  else (i.rel_path, hidden_reason(i)) for i in items)
 
 
-def pages_showing(pages: list[Page]) -> dict[str, tuple[int, ...]]:
+def pages_showing(pages: tuple[Page, ...]) -> dict[str, tuple[int, ...]]:
     shown: dict[str, list[int]] = {}
     for index, page in enumerate(pages):
         for slug in page.slugs:
@@ -43,19 +43,20 @@ def pages_showing(pages: list[Page]) -> dict[str, tuple[int, ...]]:
     return {slug: tuple(indices) for slug, indices in shown.items()}
 
 
-def relayout(layout: Layout, changed: dict[str, Item], config: SiteConfig) -> tuple[Site, list[Page], set[int]]:
-    """The site and pages with the changed items (by rel_path) in their old places, and the pages
-    that show any of them. Only valid when the items' shape is the layout's."""
-    old_items = layout.site.items
-    items = tuple(placed(changed[i.rel_path], i.slug, i.url) if i.rel_path in changed else i for i in old_items)
+def relayout(layout: Layout, changed: dict[str, Item], config: SiteConfig) -> tuple[Layout, set[int]]:
+    """The layout with the changed items (by rel_path) in their old places, and the pages that show
+    any of them (their fingerprints are left to the caller). Only valid when the items' shape is the layout's."""
+    shown_on = layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
+    items = tuple(placed(changed[i.rel_path], i.slug, i.url) if i.rel_path in changed else i
+                  for i in layout.site.items)
     pages = list(layout.pages)
     dirty: set[int] = set()
     for item in items:
         if item.rel_path not in changed:
             continue
-        for index in layout.shown_on.get(item.slug, ()):
+        for index in shown_on.get(item.slug, ()):
             dirty.add(index)
             page = pages[index]
             if page.kind == "item" and page.slugs[0] == item.slug:
                 pages[index] = item_page(item, page.slugs[1:], config)
-    return replace(layout.site, items=items), pages, dirty
+    return replace(layout, site=replace(layout.site, items=items), pages=tuple(pages), shown_on=shown_on), dirty

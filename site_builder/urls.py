@@ -29,6 +29,8 @@ def normalize_url(url: str) -> str:
     if port and port not in (80, 443):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
+    if not parts.query:
+        return urlunsplit(("", host, path, "", "")).lstrip("/")
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not k.lower().startswith(_TRACKING_PREFIXES) and k.lower() not in _TRACKING_KEYS]
     return urlunsplit(("", host, path, urlencode(sorted(query)), "")).lstrip("/")
