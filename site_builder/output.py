@@ -1,13 +1,13 @@
-"""Write a build to output/: the only writer. Atomic (build beside, then swap), refuses dangerous targets."""
+"""Write a build to output/: the only writer. Writes only what changed, through a journal a killed build
+can be finished from; refuses dangerous targets."""
 
 from __future__ import annotations
 
 import ctypes
+import json
 import logging
 import os
 import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from site_builder.errors import OutputError
 log = logging.getLogger(__name__)
 
 MARKER = ".site-builder-output"
-MARKER_TEXT = b"This folder is written by site-builder; it is replaced whole by every build.\n"
+MARKER_TEXT = b"This folder is written by site-builder; every build makes it hold exactly the new site.\n"
 
 
 @dataclass(frozen=True)
@@ -74,81 +74,112 @@ def check_paths(files: list[OutputFile]) -> None:
 
 
 def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStats:
-    """Make `output` hold exactly `files`. Written beside it, then swapped in, so a failed or killed
-    build leaves the previous output whole; files whose bytes are unchanged keep their mtimes."""
+    """Make `output` hold exactly `files`, leaving files whose bytes are unchanged as they are (same inode
+    and mtime). A first build is written beside `output` and renamed into place. Later builds stage only
+    the new and changed files beside it, then record the whole update in a journal and apply it: killed
+    before the journal is complete, a build leaves `output` untouched; killed after, the next build
+    finishes the update before doing anything else (clean_leftovers)."""
     check_target(output, root)
     check_paths(files)
     output = output.resolve()
     staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
-    written = unchanged = 0
     try:
         clean_leftovers(output)
-        staging.mkdir(parents=True)
-        new_root, old_root = str(staging) + os.sep, str(output) + os.sep
-        made_dirs = {new_root.rstrip(os.sep)}
-        for f in files:
-            target = new_root + f.rel_path
-            parent = target.rpartition(os.sep)[0]
-            if parent not in made_dirs:
-                os.makedirs(parent, exist_ok=True)
-                made_dirs.add(parent)
-            if f.data is None or _same_bytes(old_root + f.rel_path, f.data):
-                _keep(old_root + f.rel_path, target, f.data)
-                unchanged += 1
-            else:
-                with open(target, "wb") as out:
-                    out.write(f.data)
-                written += 1
-        (staging / MARKER).write_bytes(MARKER_TEXT)
-        previous = _file_set(output) if output.exists() else set()
-        _swap_in(staging, output)
+        if output.is_dir() and (output / MARKER).exists():
+            return _update(files, output, staging)
+        return _write_whole(files, output, staging)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
         raise OutputError(f"cannot write the site to {output}: {exc.strerror or exc}{where}") from exc
     finally:
-        # After the swap staging holds the previous tree. Were removing it to fail, the next build
-        # removes it (clean_leftovers); the new site is already in place either way.
-        _remove_tree(staging, len(files))
-    removed = previous - {f.rel_path for f in files} - {MARKER}
-    return WriteStats(written=written, unchanged=unchanged, removed=len(removed))
+        if not (staging / JOURNAL).exists():  # an update that failed half-way is finished by the next build
+            shutil.rmtree(staging, ignore_errors=True)
 
 
-# Above this many files the previous tree is removed by a detached process, so the build need not
-# wait for tens of thousands of unlinks; below it (and where that fails) it is removed here.
-BACKGROUND_REMOVAL_FILES = 5000
+def _write_whole(files: list[OutputFile], output: Path, staging: Path) -> WriteStats:
+    """Into an empty or missing output: the whole tree beside it, then swapped in."""
+    staging.mkdir(parents=True)
+    new_root = str(staging) + os.sep
+    made_dirs = {new_root.rstrip(os.sep)}
+    for f in files:
+        if f.data is None:
+            raise OutputError(f"{output / f.rel_path} changed or vanished during the build; build again "
+                              "(or with --no-cache)")
+        target = new_root + f.rel_path
+        parent = target.rpartition(os.sep)[0]
+        if parent not in made_dirs:
+            os.makedirs(parent, exist_ok=True)
+            made_dirs.add(parent)
+        with open(target, "wb") as out:
+            out.write(f.data)
+    (staging / MARKER).write_bytes(MARKER_TEXT)
+    _swap_in(staging, output)  # afterwards staging holds the old (empty) folder, removed by the caller
+    return WriteStats(written=len(files), unchanged=0, removed=0)
 
 
-def _remove_tree(folder: Path, size: int) -> None:
-    if not folder.exists():
-        return
-    if size > BACKGROUND_REMOVAL_FILES:
-        trash = folder.with_name(folder.name + "-old")
+JOURNAL = "journal.json"
+
+
+def _update(files: list[OutputFile], output: Path, staging: Path) -> WriteStats:
+    """Change output/ into `files` in place: only new and changed files are written, stale ones removed."""
+    out = str(output) + os.sep
+    changed: list[OutputFile] = []
+    for f in files:
+        if f.data is None:
+            if not os.path.isfile(out + f.rel_path):  # the build relied on this file still being there
+                raise OutputError(f"{out + f.rel_path} changed or vanished during the build; build again "
+                                  "(or with --no-cache)")
+        elif not _same_bytes(out + f.rel_path, f.data):
+            changed.append(f)
+    stale = sorted(_file_set(output) - {f.rel_path for f in files} - {MARKER})
+    if changed or stale:
+        _stage(changed, stale, staging)
+        _apply(staging, output)
+        shutil.rmtree(staging)
+    return WriteStats(written=len(changed), unchanged=len(files) - len(changed), removed=len(stale))
+
+
+def _stage(changed: list[OutputFile], stale: list[str], staging: Path) -> None:
+    """The new bytes beside output/, then the journal: once it is there, the update will happen."""
+    staging.mkdir()
+    for number, f in enumerate(changed):
+        (staging / str(number)).write_bytes(f.data or b"")
+    journal = json.dumps({"remove": stale, "move": [[str(n), f.rel_path] for n, f in enumerate(changed)]})
+    (staging / (JOURNAL + ".tmp")).write_text(journal, "utf-8")
+    os.replace(staging / (JOURNAL + ".tmp"), staging / JOURNAL)
+
+
+def _apply(staging: Path, output: Path) -> None:
+    """Carry out a staged update's journal; safe to repeat after being killed half-way."""
+    journal = json.loads((staging / JOURNAL).read_text("utf-8"))
+    out = str(output) + os.sep
+    for rel in journal["remove"]:
         try:
-            os.rename(folder, trash)
-            subprocess.Popen([sys.executable, "-c", "import shutil, sys; shutil.rmtree(sys.argv[1], True)",
-                              str(trash)], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-            return
+            os.unlink(out + rel)
+        except FileNotFoundError:
+            continue
+        _prune(output, Path(out + rel).parent)
+    for number, rel in journal["move"]:
+        source = staging / number
+        if source.exists():
+            os.makedirs(os.path.dirname(out + rel), exist_ok=True)
+            os.replace(source, out + rel)
+
+
+def _prune(output: Path, folder: Path) -> None:
+    """Remove folders left empty by removed pages, up to (not including) output/."""
+    while folder != output and output in folder.parents:
+        try:
+            folder.rmdir()
         except OSError:
-            folder = trash if trash.exists() else folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def _keep(old: str, target: str, data: bytes | None) -> None:
-    """Put an unchanged file into staging as a hard link to the old one, so it keeps its mtime."""
-    try:
-        os.link(old, target)
-    except OSError as exc:
-        if data is None:  # the build relied on this file still being in output/
-            raise OutputError(f"{old} changed or vanished during the build; build again "
-                              f"(or with --no-cache)") from exc
-        with open(target, "wb") as out:  # a file system without hard links
-            out.write(data)
+            return
+        folder = folder.parent
 
 
 def clean_leftovers(output: Path) -> None:
-    """Remove staging folders left by a killed build, but not those of a build running right now;
-    should a killed build have left no output/ at all (the two-rename swap), put its old tree back."""
+    """Deal with what killed builds left, but not with what a build running right now is writing: finish
+    an update whose journal is complete, put back an output/ caught between the two renames of a swap,
+    and remove the rest."""
     if not output.parent.is_dir():
         return
     for leftover in sorted(output.parent.glob(f".{output.name}.tmp-*")):
@@ -158,6 +189,9 @@ def clean_leftovers(output: Path) -> None:
         if leftover.name.startswith(f".{output.name}.tmp-old-") and not output.exists():
             os.rename(leftover, output)
             continue
+        if (leftover / JOURNAL).is_file() and (output / MARKER).is_file():
+            log.debug("finishing the update a killed build left in %s", leftover)
+            _apply(leftover, output)
         shutil.rmtree(leftover, ignore_errors=True)
 
 

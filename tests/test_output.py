@@ -15,7 +15,7 @@ import pytest
 
 from site_builder import output as output_module
 from site_builder.errors import OutputError
-from site_builder.output import MARKER, OutputFile, check_paths, clean_leftovers, write_output
+from site_builder.output import MARKER, MARKER_TEXT, OutputFile, check_paths, clean_leftovers, write_output
 from tests.conftest import REPO, read_tree, write_site
 
 SITE = {
@@ -136,25 +136,70 @@ def test_a_failure_while_writing_leaves_the_old_output_and_no_staging(site, run_
     before = read_tree(site / "output")
     (site / "content/b.md").write_text("---\ntitle: Beta changed\ndate: 2024-05-02T09:00:00Z\n---\nNew.\n")
 
-    def disk_full(staging: Path, output: Path) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device", str(staging / "news"))
-    monkeypatch.setattr(output_module, "_swap_in", disk_full)
+    def disk_full(changed, stale, staging: Path) -> None:
+        staging.mkdir()
+        (staging / "0").write_bytes(b"half")
+        raise OSError(errno.ENOSPC, "No space left on device", str(staging / "1"))
+    monkeypatch.setattr(output_module, "_stage", disk_full)
     code, out, err = run_cli("build", "--source", site)
     staging = site / f".output.tmp-{os.getpid()}"
     assert (code, out) == (1, "")
-    assert err == f"cannot write the site to {site / 'output'}: No space left on device ({staging / 'news'})\n"
+    assert err == f"cannot write the site to {site / 'output'}: No space left on device ({staging / '1'})\n"
     assert read_tree(site / "output") == before
     assert site_folders(site) == ["content", "output", "themes"]  # no staging folder left behind
 
 
 def test_without_an_atomic_exchange_the_two_renames_still_swap(site, run_cli, monkeypatch):
-    assert run_cli("build", "--source", site)[0] == 0
+    (site / "output").mkdir()  # empty: the first build is written beside it and swapped in
     monkeypatch.setattr(output_module, "_exchange", lambda a, b: False)
-    (site / "content/b.md").unlink()
     code, out, err = run_cli("build", "--source", site, "--no-cache")
     assert code == 0, err
-    assert not (site / "output/news/beta").exists() and (site / "output/news/alpha/index.html").exists()
+    assert (site / "output/news/alpha/index.html").exists() and (site / "output" / MARKER).exists()
     assert site_folders(site) == ["content", "output", "themes"]  # no staging folder left behind
+
+
+def test_a_later_build_writes_only_what_changed_and_removes_what_is_gone(site, run_cli):
+    assert run_cli("build", "--source", site)[0] == 0
+    out = site / "output"
+    before = {p: (p.read_bytes(), p.stat().st_ino, p.stat().st_mtime_ns) for p in out.rglob("*") if p.is_file()}
+    (site / "content/b.md").unlink()
+    code, printed, err = run_cli("build", "--source", site, "--no-cache")
+    assert code == 0, err
+    assert not (out / "news/beta").exists()  # the page and its folder are gone
+    same = [p for p, (data, _, _) in before.items() if p.exists() and p.read_bytes() == data]
+    changed = [p for p, (data, _, _) in before.items() if p.exists() and p.read_bytes() != data]
+    assert same and changed  # e.g. the alpha page stays; the home page, which listed beta, changes
+    for path in same:
+        assert (path.stat().st_ino, path.stat().st_mtime_ns) == before[path][1:]
+    assert f"({len(changed)} written, " in printed
+    assert site_folders(site) == ["content", "output", "themes"]
+
+
+def test_an_update_killed_half_way_is_finished_by_the_next_build(tmp_path):
+    out = tmp_path / "output"
+    write_output([OutputFile("a.html", b"old a"), OutputFile("gone/b.html", b"b"), OutputFile("c.html", b"c")],
+                 out, tmp_path)
+    # What a build killed while applying its journal leaves: one file moved in, one still staged.
+    staging = tmp_path / ".output.tmp-999999999"
+    staging.mkdir()
+    (staging / "1").write_bytes(b"new d")
+    (staging / output_module.JOURNAL).write_text(
+        '{"remove": ["gone/b.html"], "move": [["0", "a.html"], ["1", "new/d.html"]]}')
+    (out / "a.html").write_bytes(b"new a")
+    clean_leftovers(out)
+    assert read_tree(out) == {"a.html": b"new a", "c.html": b"c", "new/d.html": b"new d", MARKER: MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
+
+
+def test_staging_without_a_journal_is_dropped_and_the_output_left_alone(tmp_path):
+    out = tmp_path / "output"
+    write_output([OutputFile("a.html", b"a")], out, tmp_path)
+    staging = tmp_path / ".output.tmp-999999999"
+    staging.mkdir()
+    (staging / "0").write_bytes(b"half written")
+    clean_leftovers(out)
+    assert read_tree(out) == {"a.html": b"a", MARKER: MARKER_TEXT}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["output"]
 
 
 def test_a_file_expected_unchanged_but_gone_is_an_error(tmp_path):
@@ -203,15 +248,20 @@ def build_command(root: Path) -> list[str]:
     return [sys.executable, "-m", "site_builder", "build", "--source", str(root), "--no-cache"]
 
 
-def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
+def test_a_killed_build_leaves_the_previous_output_or_an_update_the_next_build_finishes(tmp_path):
     root = write_site(tmp_path / "site", big_site(1500))
     first = subprocess.run(build_command(root), capture_output=True, text=True, cwd=REPO, timeout=300)
     assert first.returncode == 0, first.stderr
     before = read_tree(root / "output")
-    # The killed builds would write something else, so a half-done swap could not pass for the old output.
-    (root / "content/00/item0000.md").write_text("---\ntitle: A changed story\ndate: 2024-03-01T09:00:00Z\n---\nNew.\n")
+    original = (root / "content/00/item0000.md").read_text()
+    changed = "---\ntitle: A changed story\ndate: 2024-03-01T09:00:00Z\n---\nNew.\n"
+    (root / "content/00/item0000.md").write_text(changed)
+    wanted = subprocess.run(build_command(root) + ["--output", str(tmp_path / "wanted")], capture_output=True,
+                            cwd=REPO, timeout=300)
+    assert wanted.returncode == 0
+    after = read_tree(tmp_path / "wanted")
+    assert after != before and "news/a-changed-story/index.html" in after
 
-    seen: dict[str, dict[str, bytes]] = {}
     for moment in ("0.3 s", "1 s", "writing"):
         proc = subprocess.Popen(build_command(root), cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         staging = root / f".output.tmp-{proc.pid}"
@@ -226,17 +276,20 @@ def test_a_killed_build_leaves_the_previous_output_whole(tmp_path):
         proc.wait()
         proc.stderr.close()
         assert proc.returncode == -signal.SIGKILL, f"the build had already ended at {moment}"
-        seen[moment] = read_tree(root / "output")
-        if moment == "writing":
-            assert staging.exists()  # killed while writing: its staging folder is left behind
+        if moment == "0.3 s":  # still reading and rendering: nothing written yet
+            assert read_tree(root / "output") == before
+        clean_leftovers(root / "output")  # what the next build does first
+        # Each file is always whole; the tree is the previous site, or, once a killed update's journal
+        # was complete, the new one: never a mix.
+        assert read_tree(root / "output") in (before, after), moment
+        assert site_folders(root) == ["content", "output", "site.toml"]
+        # Back to the previous site for the next moment.
+        (root / "content/00/item0000.md").write_text(original)
+        assert subprocess.run(build_command(root), cwd=REPO, capture_output=True, timeout=300).returncode == 0
+        assert read_tree(root / "output") == before
+        (root / "content/00/item0000.md").write_text(changed)
 
     last = subprocess.run(build_command(root), capture_output=True, text=True, cwd=REPO, timeout=300)
     assert last.returncode == 0, last.stderr
-    after = read_tree(root / "output")
-    assert after != before and "news/a-changed-story/index.html" in after
-    # At 0.3 s and at the start of writing the swap cannot have happened; at 1 s it is unlikely, but on a
-    # fast machine the new output may already be whole: never anything in between.
-    assert seen["0.3 s"] == before
-    assert seen["writing"] == before
-    assert seen["1 s"] in (before, after)
+    assert read_tree(root / "output") == after
     assert site_folders(root) == ["content", "output", "site.toml"]  # no staging folder left behind
