@@ -74,7 +74,8 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
                   ) -> tuple[list[Item], list[SiteError], dict[str, Known]]:
     """Items for all sources: cached ones as they were, the rest parsed (on all cores when many)."""
     fresh = [s for s in sources if s.text is not None]
-    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config), fresh)))
+    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config), fresh,
+                                                             min_per_worker=500)))
     items: list[Item] = []
     errors: list[SiteError] = []
     files: dict[str, Known] = {}
@@ -180,7 +181,9 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
         site_key = _site_key(moved.site, config)
         fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) if index in dirty
                              else layout.fingerprints[index] for index, page in enumerate(moved.pages))
+        log.debug("layout: the last one, %d of %d pages re-planned", len(dirty), len(moved.pages))
         return replace(moved, fingerprints=fingerprints, keys=keys), keys
+    log.debug("layout: planned afresh (%s)", "no earlier layout" if layout is None else "an item moved")
     site = collect(items, config)
     pages = plan(site, config)
     keys = item_keys(site.items, known)
@@ -291,7 +294,9 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     if inputs and manifest.inputs == inputs and manifest.report is not None and output_intact(manifest, config.output):
         report = manifest.report
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
-    result = _build_site(config, theme, caching.load_cache(config, stamp), config.output)
+    if config.use_cache:
+        caching.load_items(manifest, config)
+    result = _build_site(config, theme, manifest, config.output)
     lap = _stopwatch()
     stats = write_output(result.files, config.output, config.root)
     lap("write")
@@ -306,7 +311,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
             else:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
         cache.inputs, cache.report = inputs, report
-        caching.save_cache(cache, config)
+        caching.save_cache(cache, config, manifest.files)
         lap("save cache")
     return report, stats
 

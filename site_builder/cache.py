@@ -1,8 +1,9 @@
 """The build cache: what an earlier build already did, so the next one only redoes what changed.
 
 It lives under the site root in `.site-builder-cache/` (git-ignored, never in a global place) and
-holds two things: parsed items (on disk, visible ones only: hidden content is never written anywhere) keyed
-by file size, mtime and a digest of the bytes, and a manifest of the output files with the
+holds three things: parsed items (on disk, visible ones only: hidden content is never written anywhere) keyed
+by file size, mtime and a digest of the bytes, in shards; the last layout (site and pages, layout.py; not
+written for --drafts builds, which show hidden items); and a manifest of the output files with the
 fingerprint of what each was made from. Everything is invalidated at once by a change of
 site_builder's code, its libraries, the config or the theme (the stamp).
 """
@@ -13,6 +14,7 @@ import hashlib
 import logging
 import os
 import pickle
+import zlib
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
@@ -20,13 +22,16 @@ from typing import Any
 
 from site_builder.collect import hidden_reason
 from site_builder.config import SiteConfig
+from site_builder.layout import packed, unpacked
 from site_builder.model import Item
 
 log = logging.getLogger(__name__)
 
 CACHE_DIR = ".site-builder-cache"
 MANIFEST_FILE = "manifest.pickle"
-ITEMS_FILE = "items.pickle"
+ITEMS_FILE = "items-{:02d}.pickle"   # items are kept in shards, so an edit rewrites one of them
+ITEM_SHARDS = 16
+LAYOUT_FILE = "layout.pickle"
 _LIBRARIES = ("markdown", "jinja2", "nh3", "feedgen", "PyYAML", "python-frontmatter")
 
 
@@ -49,7 +54,7 @@ class Cache:
     outputs: dict[str, tuple[str, int, int]] = field(default_factory=dict)  # out path -> (fingerprint, size, mtime_ns)
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # serve only: out path -> (fingerprint, bytes)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)         # serve only: item key -> item view
-    layout: Any = None        # serve only: the last build's site and pages (layout.Layout), reused while no item moves
+    layout: Any = None        # the last build's site and pages (layout.Layout), reused while no item moves
     env: Any = None           # serve only: the Jinja2 environment, its templates compiled (the stamp covers them)
     inputs: str = ""          # digest of every input's name, size and mtime at the last build
     report: Any = None        # what the last build told the user (build.Report), repeated when nothing changed
@@ -101,8 +106,7 @@ def load_cache(config: SiteConfig, stamp: str, with_items: bool = True) -> Cache
         if not isinstance(cache, Cache) or cache.stamp != stamp:
             return Cache(stamp=stamp)
         if with_items:
-            items_stamp, files = _load(cache_path(config, ITEMS_FILE))
-            cache.files = files if items_stamp == stamp else {}
+            load_items(cache, config)
     except FileNotFoundError:
         return Cache(stamp=stamp)
     except Exception as exc:  # noqa: BLE001 - a damaged cache is only a slower build
@@ -111,14 +115,41 @@ def load_cache(config: SiteConfig, stamp: str, with_items: bool = True) -> Cache
     return cache
 
 
+def load_items(cache: Cache, config: SiteConfig) -> None:
+    """Fill a loaded manifest's cache with the cached items (every shard that is there and current) and layout."""
+    for shard in range(ITEM_SHARDS):
+        try:
+            shard_stamp, files = _load(cache_path(config, ITEMS_FILE.format(shard)))
+        except FileNotFoundError:
+            continue
+        if shard_stamp == cache.stamp:
+            cache.files.update(files)
+    cache.layout = _load_layout(config, cache.stamp, cache.files)
+
+
+def _shard(rel_path: str) -> int:
+    return zlib.crc32(rel_path.encode()) % ITEM_SHARDS
+
+
+def _load_layout(config: SiteConfig, stamp: str, files: dict[str, Known]) -> Any:
+    try:
+        layout_stamp, packed_layout = _load(cache_path(config, LAYOUT_FILE))
+    except FileNotFoundError:
+        return None
+    if layout_stamp != stamp:
+        return None
+    return unpacked(packed_layout, {rel: known.item for rel, known in files.items()})
+
+
 def _load(path: Path) -> Any:
     with open(path, "rb") as f:
         return pickle.load(f)
 
 
-def save_cache(cache: Cache, config: SiteConfig) -> None:
-    """Write the cache atomically, items first: a killed build leaves a whole cache or a stale one
-    (whose manifest no longer matches), never half of one."""
+def save_cache(cache: Cache, config: SiteConfig, previous: dict[str, Known] | None = None) -> None:
+    """Write the cache, each file atomically, items first. Any mix of old and new files is still right
+    (items are keyed by their file's size, mtime and digest; pages by their fingerprints), so a killed
+    build leaves a cache that is at worst stale. Only item shards that changed since `previous` are written."""
     folder = config.root / CACHE_DIR
     folder.mkdir(exist_ok=True)
     gitignore = folder / ".gitignore"
@@ -127,7 +158,16 @@ def save_cache(cache: Cache, config: SiteConfig) -> None:
     # Hidden items stay in memory only (serve): unpublished content is never written anywhere.
     visible = {rel: known for rel, known in cache.files.items() if hidden_reason(known.item) is None}
     manifest = Cache(stamp=cache.stamp, outputs=cache.outputs, inputs=cache.inputs, report=cache.report)
-    _dump((cache.stamp, visible), cache_path(config, ITEMS_FILE))
+    before = {rel: known for rel, known in (previous or {}).items() if hidden_reason(known.item) is None}
+    dirty = {_shard(rel) for rel in visible.keys() ^ before.keys()}
+    dirty.update(_shard(rel) for rel, known in visible.items() if before.get(rel) is not known)
+    if previous is None:
+        dirty = set(range(ITEM_SHARDS))
+    for shard in sorted(dirty):
+        _dump((cache.stamp, {rel: k for rel, k in visible.items() if _shard(rel) == shard}),
+              cache_path(config, ITEMS_FILE.format(shard)))
+    if cache.layout is not None and not config.drafts:  # with drafts shown, the layout holds hidden items
+        _dump((cache.stamp, packed(cache.layout)), cache_path(config, LAYOUT_FILE))
     _dump(manifest, cache_path(config))
 
 

@@ -3,6 +3,7 @@ say (a title, a body) then re-plans and re-fingerprints the few pages that show 
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, replace
 
 from site_builder.collect import Site, hidden_reason, placed
@@ -28,11 +29,28 @@ class Layout:
 def item_shape(items: list[Item], config: SiteConfig) -> tuple:
     """Every field that decides where items go (collect's sorting, grouping, URLs, visibility; the sitemap's
     dates), in load order. Two builds with the same shape have the same pages showing the same items.
-    An item that is not shown counts only by its reason."""
-    return tuple((i.rel_path, i.slug, i.slug_explicit, i.date, i.updated, i.topics,
-                  i.provider.name if i.provider else None, i.guid, i.published, i.draft, i.quality, i.heat,
-                  i.source_url, i.date_from_mtime) if config.drafts or hidden_reason(i) is None
-                 else (i.rel_path, hidden_reason(i)) for i in items)
+    Items that are not shown count only by their number per reason (so no shape names one)."""
+    shown = [i for i in items if config.drafts or hidden_reason(i) is None]
+    hidden = Counter(reason for reason in map(hidden_reason, items) if reason is not None)
+    return (tuple((i.rel_path, i.slug, i.slug_explicit, i.date, i.updated, i.topics,
+                   i.provider.name if i.provider else None, i.guid, i.published, i.draft, i.quality, i.heat,
+                   i.source_url, i.date_from_mtime) for i in shown), tuple(sorted(hidden.items())))
+
+
+def packed(layout: Layout) -> tuple[Layout, tuple[tuple[str, str, str], ...]]:
+    """The layout without its items, which the cache holds already: where each item was placed instead."""
+    places = tuple((i.rel_path, i.slug, i.url) for i in layout.site.items)
+    return replace(layout, site=replace(layout.site, items=())), places
+
+
+def unpacked(packed_layout: tuple[Layout, tuple[tuple[str, str, str], ...]], items: dict[str, Item]
+             ) -> Layout | None:
+    """packed() undone with the cached items; None if one of them is missing."""
+    layout, places = packed_layout
+    if any(rel not in items for rel, _, _ in places):
+        return None
+    return replace(layout, site=replace(layout.site, items=tuple(placed(items[rel], slug, url)
+                                                                 for rel, slug, url in places)))
 
 
 def pages_showing(pages: tuple[Page, ...]) -> dict[str, tuple[int, ...]]:

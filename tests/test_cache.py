@@ -118,3 +118,20 @@ def test_in_memory_rebuilds_that_move_no_item_reuse_the_layout_and_match_cold(ma
         cold = build_site(load_config(root, {"use_cache": False}), Cache())
         assert {f.rel_path: f.data for f in result.files} == {f.rel_path: f.data for f in cold.files}, (old, new)
     assert b"Zebra" not in b"".join(f.data for f in result.files)
+
+
+def test_warm_builds_that_move_no_item_reuse_the_cached_layout_and_match_cold(make_site, run_cli, tmp_path):
+    root = make_site({**VISIBLE, **HIDDEN})
+    assert run_cli("build", "--source", root)[0] == 0
+    assert (root / CACHE_DIR / "layout.pickle").is_file()
+    a = root / "content/a.md"
+    for old, new in (('title: "Alpha Story"', 'title: "ALPHA Story"'), ("Body of Alpha", "Longer body of Alpha"),
+                     ("topics: [AI, Space]", "topics: [AI]")):
+        a.write_text(a.read_text().replace(old, new, 1))
+        code, out, err = run_cli("build", "--source", root)
+        assert code == 0, err
+        assert read_tree(root / "output") == cold_tree(run_cli, root, tmp_path, f"cold-{new}"), new
+    # --drafts shows hidden items: that layout is never written to the cache.
+    (root / CACHE_DIR / "layout.pickle").unlink()
+    assert run_cli("build", "--source", root, "--drafts")[0] == 0
+    assert not (root / CACHE_DIR / "layout.pickle").exists()
