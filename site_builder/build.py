@@ -221,7 +221,8 @@ def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path 
 def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
     started = time.perf_counter()
     lap = _stopwatch()
-    env = make_environment(theme, previous.env)
+    gc.freeze()  # the last build's cache lives as long as this one: the cyclic GC need not walk it
+    env = make_environment(theme, previous.env, caching.templates_dir(config) if output is not None else None)
     sources, load_errors, warnings = load_sources(config, previous.files)
     lap("load")
     items, parse_errors, known = parse_sources(sources, config, previous.files)

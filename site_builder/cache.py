@@ -92,6 +92,26 @@ def tree_stamp(folders: list[Path]) -> str:
     return h.hexdigest()
 
 
+def templates_dir(config: SiteConfig) -> Path | None:
+    """Where Jinja2 keeps compiled templates between builds: none with --no-cache, nor before a first
+    build has succeeded (a failing first build leaves nothing behind)."""
+    if not config.use_cache or not (config.root / CACHE_DIR).is_dir():
+        return None
+    folder = config.root / CACHE_DIR / "templates"
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        log.warning("not keeping compiled templates in %s: %s", folder, exc.strerror)
+        return None
+    return folder
+
+
+def _ignored_by_git(folder: Path) -> None:
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("*\n")
+
+
 def cache_path(config: SiteConfig, name: str = MANIFEST_FILE) -> Path:
     return config.root / CACHE_DIR / name
 
@@ -152,9 +172,7 @@ def save_cache(cache: Cache, config: SiteConfig, previous: dict[str, Known] | No
     build leaves a cache that is at worst stale. Only item shards that changed since `previous` are written."""
     folder = config.root / CACHE_DIR
     folder.mkdir(exist_ok=True)
-    gitignore = folder / ".gitignore"
-    if not gitignore.exists():
-        gitignore.write_text("*\n")
+    _ignored_by_git(folder)
     # Hidden items stay in memory only (serve): unpublished content is never written anywhere.
     visible = {rel: known for rel, known in cache.files.items() if hidden_reason(known.item) is None}
     manifest = Cache(stamp=cache.stamp, outputs=cache.outputs, inputs=cache.inputs, report=cache.report)

@@ -108,16 +108,19 @@ def _shown(path: Path, site_root: Path) -> str:
         return path.as_posix()
 
 
-def make_environment(theme: Theme, earlier: jinja2.Environment | None = None) -> jinja2.Environment:
+def make_environment(theme: Theme, earlier: jinja2.Environment | None = None,
+                     compiled: Path | None = None) -> jinja2.Environment:
     """Autoescaping, strict (an undefined variable is an error, never a blank), loading site overrides first.
 
     `earlier` is the last build's environment over the same templates (serve): it is taken again, with
-    its compiled templates, and only the per-build fragment memory is new.
+    its compiled templates, and only the per-build fragment memory is new. `compiled` is a folder where
+    Jinja2 keeps templates compiled by earlier builds (keyed by each template's source).
     """
     if earlier is not None:
         earlier.globals["fragment"] = fragment_renderer(earlier)
         return earlier
     env = _Environment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled is not None else None,
         loader=jinja2.FileSystemLoader([str(d) for d in theme.template_dirs]),
         autoescape=jinja2.select_autoescape(["html", "xml", "htm"], default_for_string=True),
         undefined=jinja2.StrictUndefined,
