@@ -72,16 +72,16 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     sources: list[Source] = []
     errors: list[SiteError] = []
     warnings: list[str] = []
-    root = str(config.root) + os.sep
+    start = len(str(config.root)) + 1
     for full in walk_files(config.content_dir):
-        rel = full[len(root):].replace(os.sep, "/")
+        rel = full[start:].replace(os.sep, "/")
         if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
             continue
         try:
             stat = os.stat(full)
             seen = known.get(rel)
-            if seen and (seen.size, seen.mtime_ns) == (stat.st_size, stat.st_mtime_ns):
+            if seen is not None and seen.size == stat.st_size and seen.mtime_ns == stat.st_mtime_ns:
                 sources.append(Source(rel, None, stat.st_mtime, seen.digest, stat.st_size, stat.st_mtime_ns))
             else:
                 source = read_source(Path(full), rel)

@@ -10,6 +10,7 @@ from typing import Any, Callable, Sequence
 
 log = logging.getLogger(__name__)
 
+MAX_SPAN = 500
 # Set just before forking so workers find the work in their copy of memory; only indices are sent.
 _work: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
@@ -33,7 +34,8 @@ def fork_map(func: Callable[[Any], Any], inputs: Sequence[Any], workers: int | N
     global _work
     _work = (func, inputs)
     try:
-        size = -(-len(inputs) // (workers * 4))
+        # Small spans: results come back (pickled) as each is done, so a worker never holds thousands of pages.
+        size = min(-(-len(inputs) // (workers * 4)), MAX_SPAN)
         spans = [(start, min(start + size, len(inputs))) for start in range(0, len(inputs), size)]
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint) as pool:
             chunks = pool.map(_run_span, spans)
