@@ -7,9 +7,10 @@ import hashlib
 import logging
 import os
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import chain
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, Iterator
 
 from site_builder import cache as caching
 from site_builder.cache import Cache, Known
@@ -21,7 +22,7 @@ from site_builder.errors import ContentError, SiteError, raise_all
 from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.model import Item, Source
 from site_builder.output import OutputFile, WriteStats, write_output
-from site_builder.parallel import fork_map
+from site_builder.parallel import fork_imap, fork_map
 from site_builder.plan import Page, page_context, plan
 from site_builder.render import render_page
 from site_builder.theme import Theme, load_theme, make_environment, static_files
@@ -50,17 +51,19 @@ class BuildResult:
     A file whose data is None is unchanged since the last build: write keeps the one in output/.
     """
 
-    files: list[OutputFile]
+    files: Iterable[OutputFile]   # a list from build_site; made while being written in build()
     site: Site
     pages: int
     warnings: list[str]
     seconds: float
     cache: Cache
     rendered: int = 0
+    file_count: int = 0
+    fingerprints: dict[str, str] = field(default_factory=dict)   # out path -> what the file is made from
 
     def report(self) -> Report:
         published = sum(1 for i in self.site.items if hidden_reason(i) is None)
-        return Report(pages=self.pages, files=len(self.files), published=published, hidden=dict(self.site.hidden),
+        return Report(pages=self.pages, files=self.file_count, published=published, hidden=dict(self.site.hidden),
                       drafts_shown=len(self.site.items) - published,
                       mtime_dated=sum(1 for i in self.site.items if i.date_from_mtime),
                       warnings=tuple(self.warnings))
@@ -137,35 +140,39 @@ def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> Outpu
 
 def render_site(pages: list[Page], fingerprints: list[str], site: Site, config: SiteConfig, env: Any,
                 previous: Cache, by_slug: dict[str, str], views: ItemViews, output: Path | None
-                ) -> tuple[list[OutputFile], dict[str, str], int]:
-    """Pages and feeds, each rendered only if what it is made from changed since the last build."""
+                ) -> tuple[Iterator[OutputFile], dict[str, str], int]:
+    """Pages and feeds, each rendered only if what it is made from changed since the last build.
+
+    Which files there are and what each is made from is decided at once; the files themselves come
+    lazily, rendered on all cores as they are consumed (so `build` writes them while the rest render).
+    """
     shared = site_view(site, config)
-    files: dict[str, OutputFile | None] = {}
+    kept: list[OutputFile] = []
     by_path: dict[str, str] = {}
     todo: list[Page] = []
     for page, fp in zip(pages, fingerprints):
         path = page.output_path
         by_path[path] = fp
-        files[path] = reuse(previous, path, fp, output)
-        if files[path] is None:
+        again = reuse(previous, path, fp, output)
+        if again is None:
             todo.append(page)
-    made = fork_map(lambda p: render_page(p, page_context(p, views, shared), env, config), todo, min_per_worker=150)
-    for rendered in made:
-        files[rendered.rel_path] = rendered
+        else:
+            kept.append(again)
     feed_todo: list[FeedSpec] = []
     for spec in feed_specs(site, config):
         fp = hashlib.blake2b(f"{previous.stamp}|{spec.path}|{spec.title}|{spec.description}|"
                              f"{[by_slug[i.slug] for i in spec.items]}".encode(), digest_size=16).hexdigest()
         names = [spec.path.lstrip("/") + n for n in ("feed.xml", "atom.xml")]
-        for name in names:
-            by_path[name] = fp
-            files[name] = reuse(previous, name, fp, output)
-        if any(files[n] is None for n in names):
+        again = [reuse(previous, name, fp, output) for name in names]
+        by_path.update((name, fp) for name in names)
+        if any(f is None for f in again):
             feed_todo.append(spec)
-    for made_feed in fork_map(lambda s: render_feed(s, config), feed_todo, min_per_worker=20):
-        for f in made_feed:
-            files[f.rel_path] = f
-    return [f for f in files.values() if f is not None], by_path, len(todo) + len(feed_todo)
+        else:
+            kept += again
+    made = fork_imap(lambda p: render_page(p, page_context(p, views, shared), env, config), todo,
+                     min_per_worker=150)
+    feeds = (f for pair in fork_imap(lambda s: render_feed(s, config), feed_todo, min_per_worker=20) for f in pair)
+    return chain(kept, made, feeds), by_path, len(todo) + len(feed_todo)
 
 
 def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config: SiteConfig
@@ -198,22 +205,28 @@ def _site_key(site: Site, config: SiteConfig) -> str:
 
 
 def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult:
-    """Everything but writing: raises SiteError (all content errors at once) before anything is written.
+    """Everything but writing, with every file made: raises SiteError (all content errors at once)
+    before anything is written.
 
     `previous` is the in-memory cache of a running `serve` (start it with `Cache()`): every file then
-    comes with its bytes. Without it the on-disk cache is used, and unchanged files may come back
-    with data None, meaning: keep the one in output/.
+    comes with its bytes, and the cache it returns keeps them. Without it the on-disk cache is used, and
+    unchanged files may come back with data None, meaning: keep the one in output/.
     """
     theme = load_theme(config)
     stamp = build_stamp(config, theme.template_dirs)
-    if previous is not None:
-        return _build_site(config, theme, previous if previous.stamp == stamp else Cache(stamp=stamp), None)
-    return _build_site(config, theme, caching.load_cache(config, stamp), config.output)
-
-
-def _build_site(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
+    in_memory = previous is not None
+    if previous is None:
+        previous = caching.load_cache(config, stamp)
+    elif previous.stamp != stamp:
+        previous = Cache(stamp=stamp)
     try:
-        return _build_stages(config, theme, previous, output)
+        result = _build_stages(config, theme, previous, None if in_memory else config.output)
+        result = replace(result, files=list(result.files))
+        if in_memory:
+            # serve keeps every file's bytes: the next edit re-renders only the pages it changes.
+            result.cache.rendered = {f.rel_path: (result.fingerprints[f.rel_path], f.data) for f in result.files
+                                     if f.rel_path in result.fingerprints and f.data is not None}
+        return result
     finally:
         gc.unfreeze()  # serve freezes what it keeps once edits pause (watch.RebuildLoop)
 
@@ -234,21 +247,20 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
     views = ItemViews(site.by_slug(), keys, config, previous.views)
-    files, fingerprints, rendered = render_site(pages, list(layout.fingerprints), site, config, env, previous,
-                                                keys, views, output)
-    lap("render")
-    files += list(layout.sitemap) + static_files(theme)
+    rendering, fingerprints, rendered = render_site(pages, list(layout.fingerprints), site, config, env,
+                                                    previous, keys, views, output)
+    extra = list(layout.sitemap) + static_files(theme)
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
-        # A running serve keeps every file's bytes and every item's view: the next edit reuses them.
-        cache.rendered = {f.rel_path: (fingerprints[f.rel_path], f.data) for f in files
-                          if f.rel_path in fingerprints and f.data is not None}
-        cache.views = views.by_key()
+        cache.views = views.by_key()  # a running serve also keeps item views and the compiled templates
         cache.env = env
     else:
-        cache.outputs = {f.rel_path: (fingerprints.get(f.rel_path, ""), 0, 0) for f in files}
-    return BuildResult(files=files, site=site, pages=len(pages), warnings=warnings + list(site.warnings),
-                       seconds=time.perf_counter() - started, cache=cache, rendered=rendered)
+        cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}
+        cache.outputs.update((f.rel_path, ("", 0, 0)) for f in extra)
+    return BuildResult(files=chain(rendering, extra), site=site, pages=len(pages),
+                       warnings=warnings + list(site.warnings), seconds=time.perf_counter() - started,
+                       cache=cache, rendered=rendered, file_count=len(fingerprints) + len(extra),
+                       fingerprints=fingerprints)
 
 
 def _stopwatch():
@@ -297,10 +309,13 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
     if config.use_cache:
         caching.load_items(manifest, config)
-    result = _build_site(config, theme, manifest, config.output)
-    lap = _stopwatch()
-    stats = write_output(result.files, config.output, config.root)
-    lap("write")
+    try:
+        result = _build_stages(config, theme, manifest, config.output)
+        lap = _stopwatch()
+        stats = write_output(result.files, config.output, config.root)
+        lap("render and write")
+    finally:
+        gc.unfreeze()
     report = result.report()
     if config.use_cache:
         cache = result.cache

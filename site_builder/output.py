@@ -10,6 +10,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Iterable
 
 from site_builder.errors import OutputError
 
@@ -56,31 +57,43 @@ def check_target(output: Path, root: Path) -> None:
                           f"(no {MARKER} file); empty it or choose another --output")
 
 
+class PathCheck:
+    """Every file lands inside output/, and no two claim one path (or a file and a folder one name):
+    checked file by file as they come, and once more at the end for file/folder clashes."""
+
+    def __init__(self) -> None:
+        self.paths: set[str] = set()
+        self._folders: set[str] = set()
+
+    def add(self, rel_path: str) -> None:
+        parts = rel_path.split("/")
+        if rel_path.startswith("/") or "\\" in rel_path or any(p in ("", ".", "..") for p in parts):
+            raise OutputError(f"refusing to write {rel_path!r}: not a plain path inside the output folder")
+        if rel_path in self.paths:
+            raise OutputError(f"two outputs claim {rel_path}")
+        self.paths.add(rel_path)
+        self._folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
+
+    def finish(self) -> None:
+        clash = self.paths & self._folders
+        if clash:
+            raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
+
+
 def check_paths(files: list[OutputFile]) -> None:
-    """Every file lands inside output/, and no two claim one path (or a file and a folder one name)."""
-    paths: set[str] = set()
-    folders: set[str] = set()
+    check = PathCheck()
     for f in files:
-        parts = f.rel_path.split("/")
-        if f.rel_path.startswith("/") or "\\" in f.rel_path or any(p in ("", ".", "..") for p in parts):
-            raise OutputError(f"refusing to write {f.rel_path!r}: not a plain path inside the output folder")
-        if f.rel_path in paths:
-            raise OutputError(f"two outputs claim {f.rel_path}")
-        paths.add(f.rel_path)
-        folders.update("/".join(parts[:i]) for i in range(1, len(parts)))
-    clash = paths & folders
-    if clash:
-        raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
+        check.add(f.rel_path)
+    check.finish()
 
 
-def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStats:
+def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> WriteStats:
     """Make `output` hold exactly `files`, leaving files whose bytes are unchanged as they are (same inode
     and mtime). A first build is written beside `output` and renamed into place. Later builds stage only
     the new and changed files beside it, then record the whole update in a journal and apply it: killed
     before the journal is complete, a build leaves `output` untouched; killed after, the next build
     finishes the update before doing anything else (clean_leftovers)."""
     check_target(output, root)
-    check_paths(files)
     output = output.resolve()
     staging = output.parent / f".{output.name}.tmp-{os.getpid()}"
     try:
@@ -96,12 +109,14 @@ def write_output(files: list[OutputFile], output: Path, root: Path) -> WriteStat
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_whole(files: list[OutputFile], output: Path, staging: Path) -> WriteStats:
+def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteStats:
     """Into an empty or missing output: the whole tree beside it, then swapped in."""
     staging.mkdir(parents=True)
     new_root = str(staging) + os.sep
     made_dirs = {new_root.rstrip(os.sep)}
+    check = PathCheck()
     for f in files:
+        check.add(f.rel_path)
         if f.data is None:
             raise OutputError(f"{output / f.rel_path} changed or vanished during the build; build again "
                               "(or with --no-cache)")
@@ -112,39 +127,44 @@ def _write_whole(files: list[OutputFile], output: Path, staging: Path) -> WriteS
             made_dirs.add(parent)
         with open(target, "wb") as out:
             out.write(f.data)
+    check.finish()
     (staging / MARKER).write_bytes(MARKER_TEXT)
     _swap_in(staging, output)  # afterwards staging holds the old (empty) folder, removed by the caller
-    return WriteStats(written=len(files), unchanged=0, removed=0)
+    return WriteStats(written=len(check.paths), unchanged=0, removed=0)
 
 
 JOURNAL = "journal.json"
 
 
-def _update(files: list[OutputFile], output: Path, staging: Path) -> WriteStats:
+def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteStats:
     """Change output/ into `files` in place: only new and changed files are written, stale ones removed."""
     out = str(output) + os.sep
-    changed: list[OutputFile] = []
+    check = PathCheck()
+    moves: list[list[str]] = []
     for f in files:
+        check.add(f.rel_path)
         if f.data is None:
             if not os.path.isfile(out + f.rel_path):  # the build relied on this file still being there
                 raise OutputError(f"{out + f.rel_path} changed or vanished during the build; build again "
                                   "(or with --no-cache)")
         elif not _same_bytes(out + f.rel_path, f.data):
-            changed.append(f)
-    stale = sorted(_file_set(output) - {f.rel_path for f in files} - {MARKER})
-    if changed or stale:
-        _stage(changed, stale, staging)
+            if not moves:
+                staging.mkdir()
+            moves.append([str(len(moves)), f.rel_path])
+            (staging / moves[-1][0]).write_bytes(f.data)
+    check.finish()
+    stale = sorted(_file_set(output) - check.paths - {MARKER})
+    if moves or stale:
+        staging.mkdir(exist_ok=True)
+        _commit(moves, stale, staging)
         _apply(staging, output)
         shutil.rmtree(staging)
-    return WriteStats(written=len(changed), unchanged=len(files) - len(changed), removed=len(stale))
+    return WriteStats(written=len(moves), unchanged=len(check.paths) - len(moves), removed=len(stale))
 
 
-def _stage(changed: list[OutputFile], stale: list[str], staging: Path) -> None:
-    """The new bytes beside output/, then the journal: once it is there, the update will happen."""
-    staging.mkdir()
-    for number, f in enumerate(changed):
-        (staging / str(number)).write_bytes(f.data or b"")
-    journal = json.dumps({"remove": stale, "move": [[str(n), f.rel_path] for n, f in enumerate(changed)]})
+def _commit(moves: list[list[str]], stale: list[str], staging: Path) -> None:
+    """The journal beside the staged bytes: once it is there, the update will happen."""
+    journal = json.dumps({"remove": stale, "move": moves})
     (staging / (JOURNAL + ".tmp")).write_text(journal, "utf-8")
     os.replace(staging / (JOURNAL + ".tmp"), staging / JOURNAL)
 

@@ -6,7 +6,7 @@ import logging
 import multiprocessing
 import os
 import signal
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -28,20 +28,28 @@ def fork_map(func: Callable[[Any], Any], inputs: Sequence[Any], workers: int | N
 
     Results (and exceptions) come back pickled; func itself never crosses a process boundary.
     """
+    return list(fork_imap(func, inputs, workers, min_per_worker))
+
+
+def fork_imap(func: Callable[[Any], Any], inputs: Sequence[Any], workers: int | None = None,
+              min_per_worker: int = 100) -> Iterator[Any]:
+    """fork_map as a generator: results in order, each span of them as soon as it is done, so the caller
+    can use (and drop) them while the workers go on."""
     workers = min(workers or cpu_count(), len(inputs) // min_per_worker)
     if workers < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [func(x) for x in inputs]
+        yield from map(func, inputs)
+        return
     global _work
     _work = (func, inputs)
     try:
-        # Small spans: results come back (pickled) as each is done, so a worker never holds thousands of pages.
+        # Small spans: results come back as each is done, so a worker never holds thousands of pages.
         size = min(-(-len(inputs) // (workers * 4)), MAX_SPAN)
         spans = [(start, min(start + size, len(inputs))) for start in range(0, len(inputs), size)]
         with multiprocessing.get_context("fork").Pool(workers, initializer=_ignore_sigint) as pool:
-            chunks = pool.map(_run_span, spans)
+            for chunk in pool.imap(_run_span, spans):
+                yield from chunk
     finally:
         _work = None
-    return [result for chunk in chunks for result in chunk]
 
 
 def _ignore_sigint() -> None:

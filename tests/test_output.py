@@ -136,11 +136,10 @@ def test_a_failure_while_writing_leaves_the_old_output_and_no_staging(site, run_
     before = read_tree(site / "output")
     (site / "content/b.md").write_text("---\ntitle: Beta changed\ndate: 2024-05-02T09:00:00Z\n---\nNew.\n")
 
-    def disk_full(changed, stale, staging: Path) -> None:
-        staging.mkdir()
-        (staging / "0").write_bytes(b"half")
+    def disk_full(moves, stale, staging: Path) -> None:
+        assert moves and (staging / moves[0][0]).is_file()  # the new bytes are staged; the journal fails
         raise OSError(errno.ENOSPC, "No space left on device", str(staging / "1"))
-    monkeypatch.setattr(output_module, "_stage", disk_full)
+    monkeypatch.setattr(output_module, "_commit", disk_full)
     code, out, err = run_cli("build", "--source", site)
     staging = site / f".output.tmp-{os.getpid()}"
     assert (code, out) == (1, "")
@@ -293,3 +292,24 @@ def test_a_killed_build_leaves_the_previous_output_or_an_update_the_next_build_f
     assert last.returncode == 0, last.stderr
     assert read_tree(root / "output") == after
     assert site_folders(root) == ["content", "output", "site.toml"]  # no staging folder left behind
+
+
+@pytest.mark.parametrize("first", [True, False])
+def test_a_template_error_while_the_site_is_being_written_leaves_the_output_as_it_was(tmp_path, run_cli, first):
+    # Pages are rendered (on all cores) while they are written: an error on one page late in the run
+    # must still leave nothing of the failed build behind.
+    root = write_site(tmp_path / "site", big_site(400))
+    if not first:
+        assert run_cli("build", "--source", root, "--no-cache")[0] == 0
+    before = read_tree(root / "output") if not first else None
+    (root / "templates").mkdir()
+    (root / "templates/item.html").write_text(
+        '{% extends "base.html" %}\n{% block main %}{% if item.title == "Story number 350" %}{{ nope }}'
+        "{% endif %}{{ item.title }}{% endblock %}\n")
+    code, out, err = run_cli("build", "--source", root, "--no-cache")
+    assert (code, out) == (1, "")
+    assert err.startswith("templates/item.html:2: UndefinedError: 'nope' is undefined (while rendering page ")
+    assert site_folders(root) == (["content", "site.toml", "templates"] if first
+                                  else ["content", "output", "site.toml", "templates"])
+    if not first:
+        assert read_tree(root / "output") == before
