@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 # First path segments the site's own pages use; an item URL may not start with one of them.
@@ -36,8 +37,14 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("", host, path, urlencode(sorted(query)), "")).lstrip("/")
 
 
+# The common shape, `http(s)://host/...` in plain ASCII, which urlsplit would accept: checked without it.
+_PLAIN_WEB_URL = re.compile(r"https?://[^/?#\s\[\]]+(?:[/?#]\S*)?", re.IGNORECASE)
+
+
 def is_web_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host."""
+    if url.isascii() and _PLAIN_WEB_URL.fullmatch(url):
+        return True
     parts = urlsplit(url)
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 

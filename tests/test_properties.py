@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from site_builder.content import decode_source, parse_item
 from site_builder.errors import ContentError
 from site_builder.model import Item
 from site_builder.schema import control_character
+from site_builder.urls import is_web_url
 
 CONFIG = SiteConfig(root=Path("/site"), output=Path("/site/output"))
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -121,3 +123,17 @@ def test_any_title_reaches_page_feeds_and_json_ld_unchanged(tmp_path_factory, ti
     parsed = feedparser.parse(files["atom.xml"])
     assert not parsed.bozo, parsed.bozo_exception
     assert len(parsed.entries) == 1
+
+
+@given(st.from_regex(r"\A(?:[hH][tT][tT][pP][sS]?|ftp)?:?/{0,3}[a-z0-9.:@\[\] %\t-]{0,12}[/?#]?[\x20-\x7e\xe9\t]{0,8}\Z")
+       | st.text(max_size=30))
+@example("http://[::1]/")
+@example("http://a b")
+@example("https://münchen.de")
+@example("HTTP://X")
+def test_the_quick_web_url_check_agrees_with_urlsplit(url):
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return  # is_web_url lets urlsplit's own error through, as before the quick check
+    assert is_web_url(url) == (parts.scheme in ("http", "https") and bool(parts.netloc))
