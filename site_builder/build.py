@@ -138,24 +138,23 @@ def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> Outpu
     return None
 
 
-def render_site(pages: list[Page], fingerprints: list[str], site: Site, config: SiteConfig, env: Any,
-                previous: Cache, by_slug: dict[str, str], views: ItemViews, output: Path | None
-                ) -> tuple[Iterator[OutputFile], dict[str, str], int]:
+def render_site(layout: Layout, config: SiteConfig, env: Any, previous: Cache, by_slug: dict[str, str],
+                views: ItemViews, output: Path | None) -> tuple[Iterator[OutputFile], dict[str, str], int]:
     """Pages and feeds, each rendered only if what it is made from changed since the last build.
 
     Which files there are and what each is made from is decided at once; the files themselves come
     lazily, rendered on all cores as they are consumed (so `build` writes them while the rest render).
     """
+    site = layout.site
     shared = site_view(site, config)
     kept: list[OutputFile] = []
     by_path: dict[str, str] = {}
     todo: list[Page] = []
-    for page, fp in zip(pages, fingerprints):
-        path = page.output_path
+    for index, (path, fp) in enumerate(zip(layout.paths, layout.fingerprints)):
         by_path[path] = fp
         again = reuse(previous, path, fp, output)
         if again is None:
-            todo.append(page)
+            todo.append(layout.pages[index])
         else:
             kept.append(again)
     feed_todo: list[FeedSpec] = []
@@ -186,8 +185,8 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
         moved, dirty = relayout(layout, changed, config)
         keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known)}
         site_key = _site_key(moved.site, config)
-        fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) if index in dirty
-                             else layout.fingerprints[index] for index, page in enumerate(moved.pages))
+        fingerprints = tuple(page_fingerprint(previous.stamp, moved.pages[index], site_key, keys) if index in dirty
+                             else fp for index, fp in enumerate(layout.fingerprints))
         log.debug("layout: the last one, %d of %d pages re-planned", len(dirty), len(moved.pages))
         return replace(moved, fingerprints=fingerprints, keys=keys), keys
     log.debug("layout: planned afresh (%s)", "no earlier layout" if layout is None else "an item moved")
@@ -197,7 +196,8 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     site_key = _site_key(site, config)
     fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
     sitemap = tuple(render_sitemap(pages, site, config))
-    return Layout(shape, site, tuple(pages), fingerprints, None, sitemap, keys), keys
+    return Layout(shape, site, tuple(pages), tuple(p.output_path for p in pages), fingerprints, None, sitemap,
+                  keys), keys
 
 
 def _site_key(site: Site, config: SiteConfig) -> str:
@@ -243,12 +243,11 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     raise_all(load_errors + parse_errors)
     gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
     layout, keys = lay_out(items, known, previous, config)
-    site, pages = layout.site, list(layout.pages)
+    site, pages = layout.site, layout.pages
     gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
     views = ItemViews(site.by_slug(), keys, config, previous.views)
-    rendering, fingerprints, rendered = render_site(pages, list(layout.fingerprints), site, config, env,
-                                                    previous, keys, views, output)
+    rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
     extra = list(layout.sitemap) + static_files(theme)
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:

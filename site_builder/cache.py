@@ -10,6 +10,7 @@ site_builder's code, its libraries, the config or the theme (the stamp).
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import logging
 import os
@@ -162,8 +163,16 @@ def _load_layout(config: SiteConfig, stamp: str, files: dict[str, Known]) -> Any
 
 
 def _load(path: Path) -> Any:
-    with open(path, "rb") as f:
-        return pickle.load(f)
+    # Loading makes tens of thousands of objects and no garbage: without the cyclic GC stepping in again
+    # and again it takes about half the time.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        with open(path, "rb") as f:
+            return pickle.load(f)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def save_cache(cache: Cache, config: SiteConfig, previous: dict[str, Known] | None = None) -> None:

@@ -3,7 +3,9 @@ say (a title, a body) then re-plans and re-fingerprints the few pages that show 
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from site_builder.collect import Site, hidden_reason, placed
@@ -13,13 +15,49 @@ from site_builder.output import OutputFile
 from site_builder.plan import Page, item_page
 
 
+class StoredPages(Sequence[Page]):
+    """Pages as the cache keeps them: each pickled on its own, and loaded only when asked for. A warm build
+    that re-plans eight pages of 12,000 then loads eight, and saves the other 11,992 as they were."""
+
+    def __init__(self, blobs: tuple[bytes, ...]) -> None:
+        self._blobs = blobs
+        self._loaded: dict[int, Page] = {}
+
+    @classmethod
+    def of(cls, pages: Sequence[Page]) -> StoredPages:
+        if isinstance(pages, StoredPages):
+            return pages
+        return cls(tuple(pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL) for page in pages))
+
+    def __len__(self) -> int:
+        return len(self._blobs)
+
+    def __getitem__(self, index):  # type: ignore[override] - one page, by index (no slices)
+        page = self._loaded.get(index)
+        if page is None:
+            page = self._loaded[index] = pickle.loads(self._blobs[index])
+        return page
+
+    def __reduce__(self) -> tuple:
+        return StoredPages, (self._blobs,)
+
+    def replaced(self, changes: dict[int, Page]) -> StoredPages:
+        blobs = list(self._blobs)
+        for index, page in changes.items():
+            blobs[index] = pickle.dumps(page, protocol=pickle.HIGHEST_PROTOCOL)
+        stored = StoredPages(tuple(blobs))
+        stored._loaded.update(changes)
+        return stored
+
+
 @dataclass(frozen=True)
 class Layout:
     """A finished build's site and pages, with what decided them (`shape`) and what each page was made from."""
 
     shape: tuple
     site: Site
-    pages: tuple[Page, ...]
+    pages: Sequence[Page]                    # a tuple, or StoredPages when it comes from the on-disk cache
+    paths: tuple[str, ...]                   # each page's output path
     fingerprints: tuple[str, ...]            # one per page
     shown_on: dict[str, tuple[int, ...]] | None   # slug -> the pages (indices) that show it; made when first needed
     sitemap: tuple[OutputFile, ...]
@@ -38,9 +76,12 @@ def item_shape(items: list[Item], config: SiteConfig) -> tuple:
 
 
 def packed(layout: Layout) -> tuple[Layout, tuple[tuple[str, str, str], ...]]:
-    """The layout without its items, which the cache holds already: where each item was placed instead."""
+    """The layout as the cache keeps it: without its items, which the cache holds already (where each
+    was placed instead), and with its pages stored one by one."""
     places = tuple((i.rel_path, i.slug, i.url) for i in layout.site.items)
-    return replace(layout, site=replace(layout.site, items=())), places
+    shown_on = layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
+    return replace(layout, site=replace(layout.site, items=()), pages=StoredPages.of(layout.pages),
+                   shown_on=shown_on), places
 
 
 def unpacked(packed_layout: tuple[Layout, tuple[tuple[str, str, str], ...]], items: dict[str, Item]
@@ -53,7 +94,7 @@ def unpacked(packed_layout: tuple[Layout, tuple[tuple[str, str, str], ...]], ite
                                                                  for rel, slug, url in places)))
 
 
-def pages_showing(pages: tuple[Page, ...]) -> dict[str, tuple[int, ...]]:
+def pages_showing(pages: Sequence[Page]) -> dict[str, tuple[int, ...]]:
     shown: dict[str, list[int]] = {}
     for index, page in enumerate(pages):
         for slug in page.slugs:
@@ -67,14 +108,21 @@ def relayout(layout: Layout, changed: dict[str, Item], config: SiteConfig) -> tu
     shown_on = layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
     items = tuple(placed(changed[i.rel_path], i.slug, i.url) if i.rel_path in changed else i
                   for i in layout.site.items)
-    pages = list(layout.pages)
+    replanned: dict[int, Page] = {}
     dirty: set[int] = set()
     for item in items:
         if item.rel_path not in changed:
             continue
         for index in shown_on.get(item.slug, ()):
             dirty.add(index)
-            page = pages[index]
+            page = layout.pages[index]
             if page.kind == "item" and page.slugs[0] == item.slug:
-                pages[index] = item_page(item, page.slugs[1:], config)
-    return replace(layout, site=replace(layout.site, items=items), pages=tuple(pages), shown_on=shown_on), dirty
+                replanned[index] = item_page(item, page.slugs[1:], config)
+    return replace(layout, site=replace(layout.site, items=items), pages=_with(layout.pages, replanned),
+                   shown_on=shown_on), dirty
+
+
+def _with(pages: Sequence[Page], changes: dict[int, Page]) -> Sequence[Page]:
+    if isinstance(pages, StoredPages):
+        return pages.replaced(changes)
+    return tuple(changes.get(index, page) for index, page in enumerate(pages))
