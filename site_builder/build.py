@@ -15,11 +15,11 @@ from typing import Any, Iterable, Iterator
 from site_builder import cache as caching
 from site_builder.cache import Cache, Known
 from site_builder.collect import Site, collect, hidden_reason
-from site_builder.layout import Layout, item_shape, relayout
 from site_builder.config import SiteConfig
 from site_builder.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
 from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
+from site_builder.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source
 from site_builder.output import OutputFile, WriteStats, write_output
 from site_builder.parallel import fork_imap, fork_map
@@ -118,7 +118,8 @@ def item_keys(items: tuple[Item, ...], known: dict[str, Known]) -> dict[str, str
 
 def page_fingerprint(stamp: str, page: Page, site_key: str, keys_by_slug: dict[str, str]) -> str:
     """What a page is made from: its template and data, the site view, and the keys of the items it shows."""
-    text = "|".join((stamp, page.template, page.url, site_key, repr(page.data), *map(keys_by_slug.__getitem__, page.slugs)))
+    text = "|".join((stamp, page.template, page.url, site_key, repr(page.data),
+                     *map(keys_by_slug.__getitem__, page.slugs)))
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -302,14 +303,14 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     theme = load_theme(config)
     stamp = build_stamp(config, theme.template_dirs)
     inputs = inputs_digest(config, theme, stamp) if config.use_cache else ""
-    manifest = caching.load_cache(config, stamp, with_items=False)
-    if inputs and manifest.inputs == inputs and manifest.report is not None and output_intact(manifest, config.output):
-        report = manifest.report
+    previous = caching.load_cache(config, stamp, with_items=False)
+    if inputs and previous.inputs == inputs and previous.report is not None and output_intact(previous, config.output):
+        report = previous.report
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
     if config.use_cache:
-        caching.load_items(manifest, config)
+        caching.load_items(previous, config)
     try:
-        result = _build_stages(config, theme, manifest, config.output)
+        result = _build_stages(config, theme, previous, config.output)
         lap = _stopwatch()
         stats = write_output(result.files, config.output, config.root)
         lap("render and write")
@@ -326,7 +327,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
             else:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
         cache.inputs, cache.report = inputs, report
-        caching.save_cache(cache, config, manifest.files)
+        caching.save_cache(cache, config, previous.files)
         lap("save cache")
     return report, stats
 
