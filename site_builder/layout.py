@@ -79,7 +79,7 @@ def packed(layout: Layout) -> tuple[Layout, tuple[tuple[str, str, str], ...]]:
     """The layout as the cache keeps it: without its items, which the cache holds already (where each
     was placed instead), and with its pages stored one by one."""
     places = tuple((i.rel_path, i.slug, i.url) for i in layout.site.items)
-    shown_on = layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
+    shown_on = _shown_on(layout)
     return replace(layout, site=replace(layout.site, items=()), pages=StoredPages.of(layout.pages),
                    shown_on=shown_on), places
 
@@ -94,6 +94,10 @@ def unpacked(packed_layout: tuple[Layout, tuple[tuple[str, str, str], ...]], ite
                                                                  for rel, slug, url in places)))
 
 
+def _shown_on(layout: Layout) -> dict[str, tuple[int, ...]]:
+    return layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
+
+
 def pages_showing(pages: Sequence[Page]) -> dict[str, tuple[int, ...]]:
     shown: dict[str, list[int]] = {}
     for index, page in enumerate(pages):
@@ -105,7 +109,7 @@ def pages_showing(pages: Sequence[Page]) -> dict[str, tuple[int, ...]]:
 def relayout(layout: Layout, changed: dict[str, Item], config: SiteConfig) -> tuple[Layout, set[int]]:
     """The layout with the changed items (by rel_path) in their old places, and the pages that show
     any of them (their fingerprints are left to the caller). Only valid when the items' shape is the layout's."""
-    shown_on = layout.shown_on if layout.shown_on is not None else pages_showing(layout.pages)
+    shown_on = _shown_on(layout)
     items = tuple(placed(changed[i.rel_path], i.slug, i.url) if i.rel_path in changed else i
                   for i in layout.site.items)
     replanned: dict[int, Page] = {}

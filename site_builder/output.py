@@ -80,13 +80,6 @@ class PathCheck:
             raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
 
 
-def check_paths(files: list[OutputFile]) -> None:
-    check = PathCheck()
-    for f in files:
-        check.add(f.rel_path)
-    check.finish()
-
-
 def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> WriteStats:
     """Make `output` hold exactly `files`, leaving files whose bytes are unchanged as they are (same inode
     and mtime). A first build is written beside `output` and renamed into place. Later builds stage only
