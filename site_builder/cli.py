@@ -60,7 +60,7 @@ def config_from_args(args: argparse.Namespace):
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from site_builder.build import build, summary
+    from site_builder.commands.build import build, summary
     started = time.perf_counter()
     config = config_from_args(args)
     report, stats = build(config)
@@ -71,7 +71,7 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
-    from site_builder.check import check_site
+    from site_builder.commands.check import check_site
     report = check_site(lambda: config_from_args(args), datetime.now(timezone.utc), strict=args.strict)
     for line in report.errors:
         print(line, file=sys.stderr)
@@ -108,7 +108,7 @@ def _curator_commands(commands: argparse._SubParsersAction) -> None:
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from site_builder.scaffold import init_site
+    from site_builder.commands.scaffold import init_site
     for path in init_site(args.dir):
         print(path)
     print(f"next: site-builder build --source {args.dir}")
@@ -117,14 +117,14 @@ def run_init(args: argparse.Namespace) -> int:
 
 def run_new(args: argparse.Namespace) -> int:
     from datetime import datetime, timezone
-    from site_builder.scaffold import new_item
+    from site_builder.commands.scaffold import new_item
     print(new_item(args.source, args.title, args.url, args.topic, args.provider, datetime.now(timezone.utc)))
     return 0
 
 
 def run_import(args: argparse.Namespace) -> int:
     from site_builder.errors import raise_all
-    from site_builder.importer import import_files
+    from site_builder.commands.importer import import_files
     stdin = sys.stdin.buffer.read() if "-" in args.files else None
     result = import_files(args.source, [f if f == "-" else Path(f) for f in args.files], args.publish, stdin)
     print_warnings(list(result.warnings), limit=None)
@@ -143,7 +143,7 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from site_builder.serve import serve
+    from site_builder.commands.serve import serve
     if not args.source.is_dir():
         raise SiteError(f"site folder {args.source} does not exist")
     # The config is read again for every rebuild, so edits to site.toml count (and a broken one is shown).

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from site_builder.errors import ConfigError, SiteErrors, raise_all
-from site_builder.schema import code_point, control_character
+from site_builder.stages.schema import code_point, control_character
 from site_builder.slug import is_safe_slug
 from site_builder.urls import RESERVED_SEGMENTS, is_web_url
 

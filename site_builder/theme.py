@@ -14,7 +14,7 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
-from site_builder.output import OutputFile
+from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from site_builder.build import build
+from site_builder.commands.build import build
 from site_builder.config import load_config
 from tests.conftest import write_site
 from tests.judges import axe_violations, describe_violations

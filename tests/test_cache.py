@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import os
 
-from site_builder.build import build_site
-from site_builder.cache import CACHE_DIR, Cache
+from site_builder.commands.build import build_site
+from site_builder.incremental.cache import CACHE_DIR, Cache
 from site_builder.config import load_config
 from tests.conftest import read_tree
 from tests.test_build import HIDDEN, VISIBLE, article

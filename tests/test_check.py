@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder.check import check_site, future_dated
+from site_builder.commands.check import check_site, future_dated
 from site_builder.config import load_config
-from site_builder.content import decode_source, parse_item
+from site_builder.stages.content import decode_source, parse_item
 from tests.conftest import read_tree
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.config import SiteConfig
-from site_builder.content import decode_source, parse_item
+from site_builder.stages.content import decode_source, parse_item
 from site_builder.errors import ContentError
 from tests.conftest import SEEDS
 

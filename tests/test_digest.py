@@ -19,7 +19,7 @@ import feedparser
 import lxml.html
 import pytest
 
-from site_builder.feeds import absolute_urls
+from site_builder.stages.feeds import absolute_urls
 from site_builder.slug import slugify
 from site_builder.urls import normalize_url
 from tests.conftest import PINNED_MTIME

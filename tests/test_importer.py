@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from site_builder.config import load_config
-from site_builder.content import parse_item, read_source, split_frontmatter
+from site_builder.stages.content import parse_item, read_source, split_frontmatter
 from site_builder.errors import ConfigError, ContentError, SiteError
-from site_builder.importer import import_files, parse_feed, parse_feed_file, plain_text
-from site_builder.scaffold import SEED_KEYS, render_item
+from site_builder.commands.importer import import_files, parse_feed, parse_feed_file, plain_text
+from site_builder.commands.scaffold import SEED_KEYS, render_item
 
 FEEDS = Path(__file__).parent / "fixtures" / "feeds"
 

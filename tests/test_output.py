@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from site_builder import output as output_module
+from site_builder.stages import write as output_module
 from site_builder.errors import OutputError
-from site_builder.output import MARKER, MARKER_TEXT, OutputFile, PathCheck, clean_leftovers, write_output
+from site_builder.stages.write import MARKER, MARKER_TEXT, OutputFile, PathCheck, clean_leftovers, write_output
 from tests.conftest import REPO, read_tree, write_site
 
 SITE = {

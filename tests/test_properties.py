@@ -14,12 +14,12 @@ import feedparser
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from site_builder.build import build_site
+from site_builder.commands.build import build_site
 from site_builder.config import SiteConfig
-from site_builder.content import decode_source, parse_item
+from site_builder.stages.content import decode_source, parse_item
 from site_builder.errors import ContentError
 from site_builder.model import Item
-from site_builder.schema import control_character
+from site_builder.stages.schema import control_character
 from site_builder.urls import is_web_url
 
 CONFIG = SiteConfig(root=Path("/site"), output=Path("/site/output"))

@@ -11,9 +11,9 @@ import pytest
 import yaml
 
 from site_builder.config import load_config
-from site_builder.content import parse_item, read_source
+from site_builder.stages.content import parse_item, read_source
 from site_builder.errors import ConfigError
-from site_builder.scaffold import SEED_KEYS, init_site, new_item
+from site_builder.commands.scaffold import SEED_KEYS, init_site, new_item
 
 NOW = datetime(2024, 5, 6, 23, 30, tzinfo=timezone(timedelta(hours=-2)))  # 2024-05-07 01:30 UTC
 

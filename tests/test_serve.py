@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 from conftest import read_tree
 
-from site_builder.build import build_site
+from site_builder.commands.build import build_site
 from site_builder.config import load_config
-from site_builder.serve import Answer, PreviewServer, content_type, decorate, resolve
-from site_builder.watch import BuildOutcome, LiveSite, RebuildLoop, Snapshot, is_relevant
+from site_builder.commands.serve import Answer, PreviewServer, content_type, decorate, resolve
+from site_builder.commands.watch import BuildOutcome, LiveSite, RebuildLoop, Snapshot, is_relevant
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -650,7 +650,7 @@ def test_template_errors_and_unexpected_exceptions_keep_the_server_up(preview, e
 
     def explode(config, previous=None):
         raise RuntimeError("boom <here>")
-    monkeypatch.setattr("site_builder.watch.build_site", explode)
+    monkeypatch.setattr("site_builder.commands.watch.build_site", explode)
     p.server.rebuild()
     page = p.html("/")
     assert "internal error: RuntimeError: boom &lt;here&gt;" in page and "Alpha story" in page

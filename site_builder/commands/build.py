@@ -12,21 +12,21 @@ from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from site_builder import cache as caching
-from site_builder.cache import Cache, Known
-from site_builder.collect import Site, collect, hidden_reason
+from site_builder.incremental import cache as caching
+from site_builder.incremental.cache import Cache, Known
+from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.content import load_sources, parse_item, walk_files
+from site_builder.stages.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
-from site_builder.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
-from site_builder.layout import Layout, item_shape, relayout
+from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
+from site_builder.incremental.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source
-from site_builder.output import OutputFile, WriteStats, write_output
-from site_builder.parallel import fork_imap, fork_map
-from site_builder.plan import Page, page_context, plan
-from site_builder.render import render_page
+from site_builder.stages.write import OutputFile, WriteStats, write_output
+from site_builder.incremental.parallel import fork_imap, fork_map
+from site_builder.stages.plan import Page, page_context, plan
+from site_builder.stages.render import render_page
 from site_builder.theme import Theme, load_theme, make_environment, static_files
-from site_builder.views import ItemViews, site_view
+from site_builder.stages.views import ItemViews, site_view
 
 log = logging.getLogger(__name__)
 

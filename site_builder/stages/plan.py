@@ -6,11 +6,11 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Mapping
 
-from site_builder.collect import Group, Site
+from site_builder.stages.collect import Group, Site
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.urls import absolute
-from site_builder.views import day_label, day_url, describe, group_view, month_label, month_url
+from site_builder.stages.views import day_label, day_url, describe, group_view, month_label, month_url
 
 RELATED_LIMIT = 5
 

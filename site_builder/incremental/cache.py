@@ -22,9 +22,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Iterator
 
-from site_builder.collect import hidden_reason
+from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.layout import packed, unpacked
+from site_builder.incremental.layout import packed, unpacked
 from site_builder.model import Item
 
 log = logging.getLogger(__name__)
@@ -65,9 +65,9 @@ class Cache:
 def code_stamp() -> str:
     """Changes whenever site_builder's own code or a library it renders with changes."""
     h = hashlib.blake2b(digest_size=16)
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        h.update(path.name.encode() + path.read_bytes())
+    package = Path(__file__).resolve().parent.parent
+    for path in sorted(package.rglob("*.py")):
+        h.update(path.relative_to(package).as_posix().encode() + path.read_bytes())
     for name in _LIBRARIES:
         try:
             h.update(f"{name}={version(name)}".encode())

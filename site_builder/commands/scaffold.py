@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from site_builder.content import CONTENT_SUFFIXES
+from site_builder.stages.content import CONTENT_SUFFIXES
 from site_builder.errors import ConfigError, OutputError
 from site_builder.slug import slugify
 from site_builder.urls import is_web_url

@@ -17,9 +17,9 @@ from urllib.parse import urlsplit
 import feedparser
 import nh3
 
-from site_builder.content import content_paths, read_source, split_frontmatter
+from site_builder.stages.content import content_paths, read_source, split_frontmatter
 from site_builder.errors import ConfigError, ContentError, SiteError
-from site_builder.scaffold import content_dir_of, domain_of, iso_utc, write_item
+from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc, write_item
 from site_builder.urls import is_web_url, normalize_url
 
 log = logging.getLogger(__name__)

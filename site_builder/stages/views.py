@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from site_builder.collect import Group, Site, group_slug, hidden_reason
+from site_builder.stages.collect import Group, Site, group_slug, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 

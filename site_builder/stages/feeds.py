@@ -14,11 +14,11 @@ from xml.sax.saxutils import escape
 from feedgen.feed import FeedGenerator
 
 from site_builder import __version__
-from site_builder.collect import Site, newest
+from site_builder.stages.collect import Site, newest
 from site_builder.config import SiteConfig
 from site_builder.model import Item
-from site_builder.output import OutputFile
-from site_builder.plan import Page
+from site_builder.stages.write import OutputFile
+from site_builder.stages.plan import Page
 from site_builder.urls import absolute
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,9 @@ import nh3
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from site_builder import schema
-from site_builder.cache import Known
-from site_builder.collect import hidden_reason
+from site_builder.stages import schema
+from site_builder.incremental.cache import Known
+from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
 from site_builder.model import Item, Source

@@ -18,10 +18,10 @@ from watchdog.events import (DirCreatedEvent, DirDeletedEvent, DirMovedEvent, Fi
 from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
-from site_builder.build import build_site, summary
-from site_builder.cache import Cache
+from site_builder.commands.build import build_site, summary
+from site_builder.incremental.cache import Cache
 from site_builder.config import CONFIG_FILE, SiteConfig
-from site_builder.content import is_ignored
+from site_builder.stages.content import is_ignored
 from site_builder.errors import SiteError
 
 log = logging.getLogger(__name__)

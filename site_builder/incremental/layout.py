@@ -8,11 +8,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from site_builder.collect import Site, hidden_reason, placed
+from site_builder.stages.collect import Site, hidden_reason, placed
 from site_builder.config import SiteConfig
 from site_builder.model import Item
-from site_builder.output import OutputFile
-from site_builder.plan import Page, item_page
+from site_builder.stages.write import OutputFile
+from site_builder.stages.plan import Page, item_page
 
 
 class StoredPages(Sequence[Page]):

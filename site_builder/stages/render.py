@@ -11,8 +11,8 @@ import jinja2
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
-from site_builder.output import OutputFile
-from site_builder.plan import Page
+from site_builder.stages.write import OutputFile
+from site_builder.stages.plan import Page
 from site_builder.theme import ROOT
 
 log = logging.getLogger(__name__)

@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from site_builder.build import build_site
-from site_builder.collect import collect, hidden_reason
+from site_builder.commands.build import build_site
+from site_builder.stages.collect import collect, hidden_reason
 from site_builder.config import SiteConfig, with_overrides
-from site_builder.content import load_sources, parse_item
+from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
 from site_builder.theme import load_theme

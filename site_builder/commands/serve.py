@@ -19,10 +19,10 @@ from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from site_builder import __version__
-from site_builder.cache import Cache
+from site_builder.incremental.cache import Cache
 from site_builder.config import load_config
 from site_builder.errors import ConfigError, SiteError
-from site_builder.watch import (WATCHED_DIRS, BuildOutcome, Configure, LiveSite, RebuildLoop, Snapshot, Watcher,
+from site_builder.commands.watch import (WATCHED_DIRS, BuildOutcome, Configure, LiveSite, RebuildLoop, Snapshot, Watcher,
                                 build_preview)
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""What the user runs: build, check, serve, watch, import, scaffold."""

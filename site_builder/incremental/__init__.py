@@ -1,0 +1,1 @@
+"""Speed machinery that wraps the stages: keys, the persisted store, worker processes."""
