@@ -170,7 +170,7 @@ def test_equal_explicit_slugs_are_an_error(make_site, run_cli):
 
 
 def test_the_two_seeds_build_as_a_site(make_site, run_cli):
-    files = {f"content/{p.name}": p.read_bytes() for p in SEEDS.iterdir()}
+    files = {f"content/{p.name}": p.read_bytes() for p in SEEDS}
     root, out, err = build(make_site, run_cli, files)
     tree = read_tree(root / "output")
     assert "news/countering-western-hegemony-putin-emphasizes-ai-independence-for-russia/index.html" in tree
