@@ -6,6 +6,7 @@ import logging
 import os
 import tomllib
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,20 @@ from site_builder.slug import is_safe_slug
 
 log = logging.getLogger(__name__)
 
-BUILTIN_THEMES = Path(__file__).resolve().parent.parent / "themes"
+
+def _builtin_themes() -> Path:
+    """Where the themes that come with site-builder are.
+
+    An installed wheel carries them inside the package (site_builder/themes/); a checkout, and an
+    editable install of one, keeps them in the repository's top-level themes/ beside the package.
+    """
+    packaged = resources.files("site_builder") / "themes"
+    if isinstance(packaged, Path) and packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "themes"
+
+
+BUILTIN_THEMES = _builtin_themes()
 THEME_KEYS = frozenset({"name", "description", "extends"})
 
 
