@@ -28,6 +28,8 @@ def make_parser() -> argparse.ArgumentParser:
     _site_options(build)
     build.add_argument("--output", type=Path, help="output folder (default: SOURCE/output)")
     build.add_argument("--no-cache", action="store_true", help="ignore the build cache")
+    build.add_argument("--changes", type=Path, metavar="FILE",
+                       help='write {"written": [...], "removed": [...]} (paths in output/) as JSON to FILE')
     build.set_defaults(run=run_build)
 
     check = commands.add_parser("check", help="validate the whole site without writing anything")
@@ -61,9 +63,14 @@ def config_from_args(args: argparse.Namespace):
 
 def run_build(args: argparse.Namespace) -> int:
     from site_builder.commands.build import build, summary
+    from site_builder.commands.deploy import check_changes_file, write_changes
     started = time.perf_counter()
     config = config_from_args(args)
+    if args.changes is not None:
+        check_changes_file(args.changes, config.output)
     report, stats = build(config)
+    if args.changes is not None:
+        write_changes(args.changes, stats)
     print_warnings(list(report.warnings))
     print(summary(report, stats, time.perf_counter() - started))
     return 0

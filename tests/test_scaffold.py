@@ -37,7 +37,8 @@ def test_init_creates_exactly_the_starter_files(tmp_path: Path) -> None:
     target = tmp_path / "digest"
     written = init_site(target)
     assert [p.relative_to(target).as_posix() for p in written] == [
-        "site.toml", "content/2024-01-01-welcome-to-your-news-digest.md", "templates/README.md"]
+        "site.toml", "content/2024-01-01-welcome-to-your-news-digest.md", "templates/README.md",
+        ".github/workflows/site.yml"]
     assert sorted(p.relative_to(target).as_posix() for p in target.rglob("*") if p.is_file()) == sorted(
         p.relative_to(target).as_posix() for p in written)
 
@@ -99,7 +100,7 @@ def test_init_refuses_a_file(tmp_path: Path) -> None:
 
 
 def test_init_accepts_an_existing_empty_folder(tmp_path: Path) -> None:
-    assert len(init_site(tmp_path)) == 3
+    assert len(init_site(tmp_path)) == 4
 
 
 # ---------------------------------------------------------------- new_item
@@ -172,6 +173,7 @@ def test_cli_init_prints_the_files_and_refuses_twice(tmp_path: Path, run_cli) ->
     assert run_cli("init", target) == (0, f"{target / 'site.toml'}\n"
                                           f"{target / 'content' / '2024-01-01-welcome-to-your-news-digest.md'}\n"
                                           f"{target / 'templates' / 'README.md'}\n"
+                                          f"{target / '.github' / 'workflows' / 'site.yml'}\n"
                                           f"next: site-builder build --source {target}\n", "")
     assert run_cli("init", target) == (1, "", f"{target}: folder is not empty; `init` only creates a site in a "
                                               "new or empty folder so it never overwrites anything\n")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from site_builder.commands.deploy import WORKFLOW_PATH, github_workflow
 from site_builder.stages.content import CONTENT_SUFFIXES
 from site_builder.errors import ConfigError, OutputError
 from site_builder.slug import slugify
@@ -125,6 +126,7 @@ def init_site(target: Path) -> list[Path]:
         Path("site.toml"): SITE_TOML,
         Path("content", "2024-01-01-welcome-to-your-news-digest.md"): render_item(EXAMPLE_ITEM, EXAMPLE_BODY),
         Path("templates", "README.md"): TEMPLATES_README,
+        WORKFLOW_PATH: github_workflow(),
     }
     written: list[Path] = []
     try:

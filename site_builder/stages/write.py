@@ -33,6 +33,8 @@ class WriteStats:
     written: int      # new or changed files
     unchanged: int    # files whose bytes were the same (kept, with their mtimes)
     removed: int      # files of the previous build that are gone
+    written_paths: tuple[str, ...] = ()  # the written and removed files themselves, sorted (build --changes)
+    removed_paths: tuple[str, ...] = ()
 
 
 def check_target(output: Path, root: Path) -> None:
@@ -123,7 +125,7 @@ def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> Wr
     check.finish()
     (staging / MARKER).write_bytes(MARKER_TEXT)
     _swap_in(staging, output)  # afterwards staging holds the old (empty) folder, removed by the caller
-    return WriteStats(written=len(check.paths), unchanged=0, removed=0)
+    return WriteStats(written=len(check.paths), unchanged=0, removed=0, written_paths=tuple(sorted(check.paths)))
 
 
 JOURNAL = "journal.json"
@@ -152,7 +154,8 @@ def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteSt
         _commit(moves, stale, staging)
         _apply(staging, output)
         shutil.rmtree(staging)
-    return WriteStats(written=len(moves), unchanged=len(check.paths) - len(moves), removed=len(stale))
+    return WriteStats(written=len(moves), unchanged=len(check.paths) - len(moves), removed=len(stale),
+                      written_paths=tuple(sorted(rel for _, rel in moves)), removed_paths=tuple(stale))
 
 
 def _commit(moves: list[list[str]], stale: list[str], staging: Path) -> None:
