@@ -11,7 +11,7 @@ from typing import Sequence
 
 from site_builder import __version__
 from site_builder.config import load_config
-from site_builder.errors import SiteError
+from site_builder.errors import ConfigError, SiteError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +41,36 @@ def make_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check, base_url=None, theme=None)
     _serve_command(commands)
     _curator_commands(commands)
+    _describe(commands)
     return parser
+
+
+# Each command's --help: what it does in one line, then examples. (The list of commands shows `help=`.)
+COMMAND_HELP = {
+    "build": ("Build the site in SOURCE (default: this folder) into SOURCE/output.",
+              "site-builder build\n  site-builder build --source mysite --base-url https://news.example.org/ "
+              "--changes changes.json"),
+    "check": ("Validate every file of the site and print all errors and warnings; writes nothing.",
+              "site-builder check --strict"),
+    "serve": ("Preview the site over HTTP, built in memory; with --watch, rebuild and reload on every save.",
+              "site-builder serve --watch --port 8000"),
+    "init": ("Create a new site (site.toml, an example item, a GitHub Pages workflow) in a new or empty folder.",
+             "site-builder init mysite && cd mysite && site-builder build"),
+    "new": ("Write content/<date>-<slug>.md for a new item, with complete frontmatter and published: false.",
+            'site-builder new "Solar beats coal" --url https://example.org/solar --topic Energy'),
+    "import": ("Turn feed files into unpublished items in content/ (--publish: published).\n\n"
+               "formats: RSS 2.0, Atom, JSON Feed, and news-API JSON (an object with a \"news\" list);\n"
+               "'-' reads standard input. Entries already in content/ (same source URL) are skipped.",
+               "site-builder import feed.xml atom.xml\n  curl -s https://example.org/feed.json | site-builder import -"),
+}
+
+
+def _describe(commands: argparse._SubParsersAction) -> None:
+    for name, (description, example) in COMMAND_HELP.items():
+        sub = commands.choices[name]
+        label = "examples" if "\n" in example else "example"
+        sub.description, sub.epilog = description, f"{label}:\n  {example}"
+        sub.formatter_class = argparse.RawDescriptionHelpFormatter
 
 
 def _site_options(parser: argparse.ArgumentParser) -> None:
@@ -52,9 +81,17 @@ def _site_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
+def check_site_folder(source: Path) -> None:
+    """build, check and serve need a site: a folder with content/ (an empty one is fine)."""
+    if not source.is_dir():
+        raise SiteError(f"site folder {source} does not exist")
+    if not (source / "content").is_dir():
+        raise ConfigError("not a site: there is no content/ folder here; start a site with "
+                          "`site-builder init DIR`, or give the site's folder with --source", str(source.resolve()))
+
+
 def config_from_args(args: argparse.Namespace):
-    if not args.source.is_dir():
-        raise SiteError(f"site folder {args.source} does not exist")
+    check_site_folder(args.source)
     return load_config(args.source, {
         "base_url": args.base_url, "theme": args.theme, "drafts": args.drafts or None,
         "output": getattr(args, "output", None), "use_cache": False if getattr(args, "no_cache", False) else None,
@@ -135,9 +172,11 @@ def run_import(args: argparse.Namespace) -> int:
     stdin = sys.stdin.buffer.read() if "-" in args.files else None
     result = import_files(args.source, [f if f == "-" else Path(f) for f in args.files], args.publish, stdin)
     print_warnings(list(result.warnings), limit=None)
+    for failure in result.failures:  # entries that could not become items; the others were imported
+        print(failure, file=sys.stderr)
     print(f"created {len(result.created)}, skipped {result.skipped} (already in content/), failed {result.failed}")
     raise_all(list(result.errors))  # malformed files: reported by main(), exit 1
-    return 0
+    return 1 if result.failures else 0
 
 
 def _serve_command(commands: argparse._SubParsersAction) -> None:
@@ -151,8 +190,7 @@ def _serve_command(commands: argparse._SubParsersAction) -> None:
 
 def run_serve(args: argparse.Namespace) -> int:
     from site_builder.commands.serve import serve
-    if not args.source.is_dir():
-        raise SiteError(f"site folder {args.source} does not exist")
+    check_site_folder(args.source)
     # The config is read again for every rebuild, so edits to site.toml count (and a broken one is shown).
     serve(args.source, lambda: config_from_args(args), host=args.host, port=args.port, watch=args.watch,
           report=_report, warn=print_warnings)
@@ -178,6 +216,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.DEBUG if args.debug else logging.WARNING, format="%(levelname)s: %(message)s")
     try:
         return args.run(args)
+    except UsageError as exc:
+        print(f"{parser.prog} {args.command}: error: {exc}", file=sys.stderr)
+        return 2
     except SiteError as exc:
         if args.debug:
             raise

@@ -31,6 +31,10 @@ class ConfigError(SiteError):
     """site.toml or a command-line option is wrong."""
 
 
+class UsageError(SiteError):
+    """A command-line value that can never work (`new --url ftp://...`): exit 2, like argparse's own."""
+
+
 class ContentError(SiteError):
     """A file under content/ cannot become an item."""
 

@@ -198,7 +198,7 @@ def test_import_writes_unpublished_link_items_and_counts(tmp_path: Path) -> None
     assert (len(result.created), result.skipped, result.failed, result.errors) == (2, 1, 1, ())
     assert content_files(root) == ["2023-11-26-chip-makers-race-to-build-ai-accelerators.md",
                                    "2023-11-27-putin-warns-alien-ai-is-cancelling-russian-culture.md"]
-    assert result.warnings == (f"{FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': "
+    assert result.failures == (f"{FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': "
                                "no http(s) link to the story",)
     meta = frontmatter(root / "content" / "2023-11-27-putin-warns-alien-ai-is-cancelling-russian-culture.md")
     assert meta == {**parse_feed(feed("rss2.xml"), "rss2.xml")[0], "published": False}
@@ -322,12 +322,13 @@ def test_cli_import_summary_and_exit_codes(tmp_path: Path, run_cli) -> None:
     code, out, err = run_cli("import", FEEDS / "rss2.xml", FEEDS / "invalid.json", "--source", root)
     assert code == 1
     assert out == "created 2, skipped 1 (already in content/), failed 1\n"
-    assert err == (f"warning: {FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n"
+    assert err == (f"{FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n"
                    f"{FEEDS / 'invalid.json'}:4: not valid JSON: Expecting property name enclosed in double quotes "
                    "(column 3)\n")
+    # An entry that fails is an error (exit 1) that names it, though the other entries are imported.
     assert run_cli("import", FEEDS / "rss2.xml", "--source", root) == (
-        0, "created 0, skipped 3 (already in content/), failed 1\n",
-        f"warning: {FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n")
+        1, "created 0, skipped 3 (already in content/), failed 1\n",
+        f"{FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': no http(s) link to the story\n")
 
 
 def test_cli_import_reads_stdin(tmp_path: Path, run_cli, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -348,7 +349,8 @@ def test_cli_import_needs_a_file(run_cli) -> None:
 def test_init_import_build_end_to_end(tmp_path: Path, run_cli) -> None:
     root = tmp_path / "digest"
     assert run_cli("init", root)[0] == 0
-    assert run_cli("import", FEEDS / "news-api.json", "--source", root)[0] == 0
+    assert run_cli("import", FEEDS / "news-api.json", "--source", root)[:2] == (  # its entry 3 has no web link
+        1, "created 2, skipped 0 (already in content/), failed 1\n")
     code, out, err = run_cli("build", "--source", root)
     assert (code, err) == (0, "")
     assert sorted(p.name for p in (root / "output" / "news").iterdir()) == ["welcome-to-your-news-digest"]

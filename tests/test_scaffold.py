@@ -12,7 +12,7 @@ import yaml
 
 from site_builder.config import load_config
 from site_builder.stages.content import parse_item, read_source
-from site_builder.errors import ConfigError
+from site_builder.errors import ConfigError, UsageError
 from site_builder.commands.scaffold import SEED_KEYS, init_site, new_item
 
 NOW = datetime(2024, 5, 6, 23, 30, tzinfo=timezone(timedelta(hours=-2)))  # 2024-05-07 01:30 UTC
@@ -153,7 +153,7 @@ def test_new_item_slug_falls_back_for_non_latin_titles(tmp_path: Path) -> None:
 ])
 def test_new_item_rejects_bad_input(tmp_path: Path, title: str, url: str | None, topics: list[str],
                                     message: str) -> None:
-    with pytest.raises(ConfigError) as caught:
+    with pytest.raises(UsageError) as caught:
         new_item(tmp_path, title, url, topics, None, NOW)
     assert str(caught.value) == message
     assert not (tmp_path / "content").exists()
@@ -193,5 +193,16 @@ def test_cli_new_prints_the_path(tmp_path: Path, run_cli) -> None:
 
 def test_cli_new_rejects_a_bad_url(tmp_path: Path, run_cli) -> None:
     assert run_cli("new", "Story", "--url", "mailto:x@example.org", "--source", tmp_path) == (
-        1, "", "--url must be an http or https URL, not 'mailto:x@example.org'\n")
+        2, "", "site-builder new: error: --url must be an http or https URL, not 'mailto:x@example.org'\n")
     assert not (tmp_path / "content").exists()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["x", "--url", "ftp://x.org/a"], "--url must be an http or https URL, not 'ftp://x.org/a'"),
+    (["x", "--topic", ""], "--topic must not be empty"),
+    (["  ", "--topic", "Energy"], "the title must not be empty"),
+])
+def test_cli_new_bad_values_are_usage_errors(tmp_path: Path, run_cli, args: list[str], message: str) -> None:
+    init_site(tmp_path)
+    assert run_cli("new", *args, "--source", tmp_path) == (2, "", f"site-builder new: error: {message}\n")
+    assert [p.name for p in (tmp_path / "content").iterdir()] == ["2024-01-01-welcome-to-your-news-digest.md"]

@@ -49,9 +49,13 @@ class ImportResult:
 
     created: tuple[Path, ...]
     skipped: int
-    failed: int
+    failures: tuple[str, ...]  # `feed.xml: entry 3 'Title': no http(s) link to the story`
     errors: tuple[SiteError, ...]
     warnings: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
 
 
 class _EntryFailure(ValueError):
@@ -364,7 +368,8 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
     seen, notes = load_known_urls(root)
     created: list[Path] = []
     errors: list[SiteError] = []
-    skipped = failed = 0
+    skipped = 0
+    failures: list[str] = []
     for file in files:
         name = "<stdin>" if str(file) == STDIN else str(file)
         try:
@@ -372,8 +377,8 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
         except SiteError as exc:
             errors.append(exc)
             continue
-        failed += len(parsed.failures)
-        notes.extend(parsed.failures + parsed.warnings)
+        failures.extend(parsed.failures)
+        notes.extend(parsed.warnings)
         fresh: list[dict[str, Any]] = []
         for entry in parsed.entries:
             keys = _url_keys(entry)
@@ -383,7 +388,7 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
             seen |= keys
             fresh.append({**entry, "published": publish})
         created.extend(write_item(content_dir, entry) for entry in fresh)
-    return ImportResult(tuple(created), skipped, failed, tuple(errors), tuple(notes))
+    return ImportResult(tuple(created), skipped, tuple(failures), tuple(errors), tuple(notes))
 
 
 def _read_input(file: Path | str, stdin: bytes | None) -> bytes:

@@ -13,7 +13,7 @@ import yaml
 
 from site_builder.commands.deploy import WORKFLOW_PATH, github_workflow
 from site_builder.stages.content import CONTENT_SUFFIXES
-from site_builder.errors import ConfigError, OutputError
+from site_builder.errors import ConfigError, OutputError, UsageError
 from site_builder.slug import slugify
 from site_builder.urls import is_web_url
 
@@ -151,17 +151,17 @@ def new_item(root: Path, title: str, url: str | None, topics: list[str], provide
 
 def new_item_entry(title: str, url: str | None, topics: list[str], provider: str | None,
                    now: datetime) -> dict[str, Any]:
-    """The frontmatter of a new item, checked; ConfigError names the bad option."""
+    """The frontmatter of a new item, checked; UsageError names the bad option."""
     clean_title = " ".join(title.split())
     if not clean_title:
-        raise ConfigError("the title must not be empty")
+        raise UsageError("the title must not be empty")
     link = url.strip() if url is not None else None
     if link is not None and not is_web_url(link):
-        raise ConfigError(f"--url must be an http or https URL, not {url!r}")
+        raise UsageError(f"--url must be an http or https URL, not {url!r}")
     clean_topics: list[str] = []
     for topic in topics:
         if not topic.strip():
-            raise ConfigError("--topic must not be empty")
+            raise UsageError("--topic must not be empty")
         if topic.strip() not in clean_topics:
             clean_topics.append(topic.strip())
     domain = domain_of(link)
