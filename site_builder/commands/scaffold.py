@@ -106,7 +106,9 @@ To override one:
 
 1. Copy the template from the theme, for example
    `themes/default/templates/item.html` from site-builder's source, into this folder,
-   keeping its file name (`templates/item.html`).
+   keeping its file name (`templates/item.html`). In an installed site-builder the
+   themes are inside the package; this prints their folder:
+   python -c "from site_builder.theme import BUILTIN_THEMES; print(BUILTIN_THEMES)"
 2. Edit the copy. Templates are Jinja2; keep the blocks and variables the original uses.
 3. Run `site-builder build` (or `site-builder serve`) to see the result.
 
