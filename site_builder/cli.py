@@ -61,7 +61,8 @@ COMMAND_HELP = {
     "import": ("Turn feed files into unpublished items in content/ (--publish: published).\n\n"
                "formats: RSS 2.0, Atom, JSON Feed, and news-API JSON (an object with a \"news\" list);\n"
                "'-' reads standard input. Entries already in content/ (same source URL) are skipped.",
-               "site-builder import feed.xml atom.xml\n  curl -s https://example.org/feed.json | site-builder import -"),
+               "site-builder import feed.xml atom.xml\n"
+               "  curl -s https://example.org/feed.json | site-builder import -"),
 }
 
 
