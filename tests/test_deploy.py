@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from site_builder.commands.scaffold import init_site
-from tests.conftest import read_tree
+from tests.conftest import REPO, read_tree
 
 ITEM = """---
 title: "{title}"
@@ -108,3 +108,10 @@ def test_actionlint_rejects_a_broken_workflow(tmp_path):
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 1
     assert '"runs-on" section is missing in job "build"' in result.stdout
+
+
+def test_the_workflow_in_the_docs_is_the_one_init_writes(tmp_path):
+    init_site(tmp_path)
+    workflow = (tmp_path / ".github" / "workflows" / "site.yml").read_text(encoding="utf-8")
+    docs = (REPO / "docs" / "deploy.md").read_text(encoding="utf-8")
+    assert f"```yaml\n{workflow}```\n" in docs
