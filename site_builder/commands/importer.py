@@ -8,7 +8,7 @@ import logging
 import re
 import warnings
 import xml.sax
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +20,7 @@ import nh3
 from site_builder.stages.content import content_paths, read_source, split_frontmatter
 from site_builder.errors import ConfigError, ContentError, SiteError
 from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc, write_item
+from site_builder.slug import slugify
 from site_builder.urls import is_web_url, normalize_url
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,7 @@ class ParsedFeed:
     entries: tuple[dict[str, Any], ...]
     failures: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    title: str = ""        # the feed's own title, "" if it has none
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,8 @@ def _parse_json(data: bytes, name: str) -> ParsedFeed:
             raise SiteError("JSON Feed 'items' must be a list of objects", name)
         feed_url = _first_web_url(doc.get("home_page_url"), doc.get("feed_url"))
         fallback = _provider(_clean(doc.get("title")), feed_url)
-        return _collect(items, name, lambda item: _json_feed_entry(item, fallback))
+        parsed = _collect(items, name, lambda item: _json_feed_entry(item, fallback))
+        return replace(parsed, title=_clean(doc.get("title")))
     if isinstance(doc, dict) and isinstance(doc.get("news"), list):
         items = doc["news"]
         if not all(isinstance(i, dict) for i in items):
@@ -117,8 +120,8 @@ def _parse_xml(data: bytes, name: str) -> ParsedFeed:
     if problem is not None:
         where = f"line {line}: " if line else ""
         note = f"{name}: tolerated a feed error ({where}{_bozo_reason(problem)}); check the imported items"
-        return ParsedFeed(parsed.entries, parsed.failures, parsed.warnings + (note,))
-    return parsed
+        parsed = ParsedFeed(parsed.entries, parsed.failures, parsed.warnings + (note,))
+    return replace(parsed, title=_clean(feed.get("title")))
 
 
 def _bozo_reason(problem: BaseException) -> str:
@@ -337,20 +340,38 @@ def _text_date(value: Any, key: str) -> datetime | None:
 
 # ---------------------------------------------------------------- files
 
-def load_known_urls(root: Path) -> tuple[set[str], list[str]]:
-    """Normalised originalUrl/webUrl of every item under root/content/, and a warning per unreadable file."""
-    known: set[str] = set()
-    problems: list[str] = []
+@dataclass
+class KnownContent:
+    """What content/ already holds, for duplicate checks: normalised story URLs and item slugs."""
+
+    urls: set[str]
+    slugs: set[str]
+    problems: list[str]
+
+
+def load_known_content(root: Path) -> KnownContent:
+    """Normalised originalUrl/webUrl and the slug of every item under root/content/, and a warning per
+    unreadable file."""
+    known = KnownContent(set(), set(), [])
     for path in content_paths(root / "content"):
         rel = path.relative_to(root).as_posix()
         try:
             text = read_source(path, rel).text
             meta = split_frontmatter(text, rel)[0] if text.startswith("---") else {}
         except ContentError as exc:
-            problems.append(f"{exc} (not checked for duplicates)")
+            known.problems.append(f"{exc} (not checked for duplicates)")
             continue
-        known.update(_url_keys(meta))
-    return known, problems
+        known.urls.update(_url_keys(meta))
+        slug = meta.get("slug") if isinstance(meta.get("slug"), str) else None
+        title = meta.get("title") if isinstance(meta.get("title"), str) else ""
+        known.slugs.add(slug or slugify(title) or slugify(path.stem))
+    return known
+
+
+def load_known_urls(root: Path) -> tuple[set[str], list[str]]:
+    """Normalised originalUrl/webUrl of every item under root/content/, and a warning per unreadable file."""
+    known = load_known_content(root)
+    return known.urls, known.problems
 
 
 def _url_keys(meta: dict[str, Any]) -> set[str]:
@@ -358,17 +379,47 @@ def _url_keys(meta: dict[str, Any]) -> set[str]:
             if isinstance(meta.get(key), str) and meta[key].strip()}
 
 
-def import_files(root: Path, files: list[Path | str], publish: bool, stdin: bytes | None = None) -> ImportResult:
-    """Import each file in turn; a malformed file is an error and nothing of it is written."""
+def is_duplicate(entry: dict[str, Any], known: KnownContent) -> bool:
+    """True if the entry's story is already in content/ (or was taken earlier in this run, which it marks)."""
+    keys = _url_keys(entry)
+    if keys & known.urls:
+        return True
+    known.urls |= keys
+    return False
+
+
+def write_entries(content_dir: Path, entries: list[dict[str, Any]], known: KnownContent,
+                  pin_slug: bool = False) -> list[Path]:
+    """Write each entry as a content file, as import does; with pin_slug, a `slug:` unique in content/
+    goes right after the title, so the item keeps its URL when the curator rewrites the headline."""
+    created: list[Path] = []
+    for entry in entries:
+        if pin_slug:
+            base = slugify(entry["title"]) or "item"
+            slug, number = base, 1
+            while slug in known.slugs:
+                number += 1
+                slug = f"{base}-{number}"
+            known.slugs.add(slug)
+            entry = {"title": entry["title"], "slug": slug, **entry}
+        created.append(write_item(content_dir, entry))
+    return created
+
+
+def import_files(root: Path, files: list[Path | str], publish: bool, stdin: bytes | None = None,
+                 read_url: Callable[[str], bytes] | None = None) -> ImportResult:
+    """Import each file (or http(s) URL, read with read_url) in turn; a malformed one is an error and
+    nothing of it is written."""
     content_dir = content_dir_of(root)
-    seen, notes = load_known_urls(root)
+    known = load_known_content(root)
+    notes = known.problems
     created: list[Path] = []
     errors: list[SiteError] = []
     skipped = failed = 0
     for file in files:
         name = "<stdin>" if str(file) == STDIN else str(file)
         try:
-            parsed = parse_feed_file(_read_input(file, stdin), name)
+            parsed = parse_feed_file(_read_input(file, stdin, read_url), name)
         except SiteError as exc:
             errors.append(exc)
             continue
@@ -376,21 +427,23 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
         notes.extend(parsed.failures + parsed.warnings)
         fresh: list[dict[str, Any]] = []
         for entry in parsed.entries:
-            keys = _url_keys(entry)
-            if keys & seen:
+            if is_duplicate(entry, known):
                 skipped += 1
                 continue
-            seen |= keys
             fresh.append({**entry, "published": publish})
-        created.extend(write_item(content_dir, entry) for entry in fresh)
+        created.extend(write_entries(content_dir, fresh, known))
     return ImportResult(tuple(created), skipped, failed, tuple(errors), tuple(notes))
 
 
-def _read_input(file: Path | str, stdin: bytes | None) -> bytes:
+def _read_input(file: Path | str, stdin: bytes | None, read_url: Callable[[str], bytes] | None) -> bytes:
     if str(file) == STDIN:
         if stdin is None:
             raise ConfigError("'-' reads standard input, but none was given")
         return stdin
+    if isinstance(file, str) and is_web_url(file):
+        if read_url is None:
+            raise ConfigError("reading a URL needs an HTTP client", file)
+        return read_url(file)
     try:
         return Path(file).read_bytes()
     except OSError as exc:
