@@ -144,13 +144,13 @@ def _frontmatter(text: str, rel: str) -> dict:
 
 def _check(before: str, after: str, value: bool, rel: str) -> None:
     """The edit must change `published` and nothing else the YAML says; else refuse (e.g. flow style)."""
+    old = _frontmatter(before, rel)  # a file the build cannot read either: its own error, with its line
     try:
-        old = _frontmatter(before, rel)
         new = _frontmatter(after, rel)
-    except ContentError as exc:
-        raise ContentError(f"cannot edit safely: {exc.message}", rel, exc.line) from None
+    except ContentError:
+        new = None
     old.pop("published", None)
-    if new.pop("published", None) is not value or new != old:
+    if new is None or new.pop("published", None) is not value or new != old:
         raise ContentError("cannot edit `published:` safely in this frontmatter; set it by hand", rel)
 
 
