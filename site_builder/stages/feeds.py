@@ -201,7 +201,7 @@ def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[Ou
     day_newest = {day.slug: newest([by_slug[s] for s in day.items]) for day in site.days if day.items}
     rows = []
     for page in pages:
-        if page.kind == "404":
+        if page.kind in ("404", "candidates"):  # candidates: a --drafts preview's page, never to be indexed
             continue
         moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"
