@@ -15,7 +15,8 @@ import httpx
 
 from site_builder import __version__
 from site_builder.commands.fetch_state import FetchState, Validators
-from site_builder.commands.importer import (is_duplicate, load_known_content, parse_feed_file, write_entries)
+from site_builder.commands.importer import parse_feed_file
+from site_builder.commands.intake import is_duplicate, load_known_content, write_entries
 from site_builder.commands.scaffold import content_dir_of
 from site_builder.commands.sources import Subscription, matches
 from site_builder.errors import SiteError
