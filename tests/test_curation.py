@@ -158,9 +158,10 @@ def test_cli_publish_by_file_and_slug_keeps_other_bytes(make_site, run_cli) -> N
 def test_cli_publish_errors_change_nothing(make_site, run_cli) -> None:
     root = make_site({"site.toml": "", "content/a.md": ITEM, "content/2024-01-01-same.md": "---\ntitle: Same\n---\n",
                       "content/2024-01-02-same.md": "---\ntitle: Same\n---\n"})
-    code, out, err = run_cli("publish", "--source", root, "content/a.md", "nope", "same")
+    code, out, err = run_cli("publish", "--source", root, "content/a.md", "nope", "same", "site.toml")
     assert (code, out) == (1, "")
     assert err == ("no content file or item slug 'nope' under content/\n"
                    "slug 'same' is ambiguous (content/2024-01-01-same.md, content/2024-01-02-same.md); "
-                   "name the file instead\n")
+                   "name the file instead\n"
+                   "site.toml: is not a file under content/\n")
     assert (root / "content/a.md").read_text() == ITEM

@@ -58,7 +58,7 @@ def set_published(root: Path, targets: list[str], value: bool) -> list[Change]:
 
 
 def resolve_targets(root: Path, targets: list[str]) -> tuple[list[Path], list[SiteError]]:
-    """Each target as a content file: a path (relative to the current folder or the site root), or an
+    """Each target as a content file: a path (relative to the site root or the current folder), or an
     item's slug (its `slug:`, else the one made from its title) or file stem. Ambiguous names are errors."""
     root = root.resolve()
     content_dir = root / "content"
@@ -66,7 +66,7 @@ def resolve_targets(root: Path, targets: list[str]) -> tuple[list[Path], list[Si
     found: list[Path] = []
     errors: list[SiteError] = []
     for target in targets:
-        for candidate in (Path(target), root / target):
+        for candidate in (root / target, Path(target)):
             if candidate.is_file():
                 path = candidate.resolve()
                 if content_dir.resolve() not in path.parents:
