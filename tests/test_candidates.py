@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import functools
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 from lxml import html as lhtml
 
 from site_builder.commands.build import build_site
 from site_builder.config import load_config
 from site_builder.incremental.cache import Cache
 from tests.conftest import read_tree
+from tests.judges import axe_violations, describe_violations
 
 STORY = """---
 title: "{title}"
@@ -31,6 +37,11 @@ SITE = {
     "content/new.md": story("New Pick", "2024-05-04T09:00:00Z", "Herald", "published: false\n"),
     "content/sub/draft.md": story("Draft Pick", "2024-05-02T09:00:00Z", more="draft: true\n"),
 }
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's parameter name
+        pass
 
 
 def candidates(page: bytes) -> list[tuple[str, str, str, str]]:
@@ -82,3 +93,24 @@ def test_the_page_follows_edits_in_a_running_preview(make_site) -> None:
     again = build_site(config, first.cache)
     page = {f.rel_path: f.data for f in again.files}["candidates/index.html"]
     assert candidates(page)[2][2] == "Now old Pick matters"
+
+
+@pytest.mark.parametrize("theme", ("default", "compact"))
+def test_the_candidates_page_is_accessible_in_chromium(page, node_tools, make_site, run_cli, theme) -> None:
+    root = make_site({**SITE, "site.toml": SITE["site.toml"] + f'theme = "{theme}"\n'})
+    assert run_cli("build", "--source", root, "--drafts")[0] == 0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(root / "output")))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        page.route("**/*", lambda route: route.continue_() if "127.0.0.1" in route.request.url else route.abort())
+        page.set_viewport_size({"width": 375, "height": 900})
+        page.goto(f"http://127.0.0.1:{server.server_port}/candidates/", wait_until="load")
+        assert page.locator("li.candidate h2").all_inner_texts() == ["New Pick", "Draft Pick", "Old Pick"]
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        violations = axe_violations(page)
+        assert violations == [], describe_violations(violations)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
