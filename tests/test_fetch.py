@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import threading
 import time
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from werkzeug import Request, Response
 
 from site_builder.commands.fetch import Limits, fetch_sources
 from site_builder.commands.fetch_state import STATE_FILE
+from site_builder.commands.importer import import_files
 from site_builder.commands.sources import load_subscriptions
 from site_builder.incremental.cache import CACHE_DIR
 
@@ -254,3 +256,42 @@ def test_import_accepts_an_http_url(make_site, httpserver, run_cli) -> None:
     httpserver.expect_request("/missing.xml").respond_with_data("", status=404)
     assert run_cli("import", "--source", root, missing) == (
         1, "created 0, skipped 0 (already in content/), failed 0\n", f"{missing}: HTTP 404 NOT FOUND\n")
+
+
+def test_sources_are_fetched_in_parallel_but_never_more_than_the_bound(make_site, httpserver) -> None:
+    root = make_site({"site.toml": ""})
+    lock = threading.Lock()
+    running = [0]
+    most = [0]
+
+    def slow(request: Request) -> Response:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.2)
+        with lock:
+            running[0] -= 1
+        return Response(rss((f"Story {request.path[1]}", f"https://news.example{request.path}")))
+
+    for n in range(6):
+        httpserver.expect_request(f"/{n}.xml").respond_with_handler(slow)
+    subscribe(root, *({"url": httpserver.url_for(f"/{n}.xml")} for n in range(6)))
+    result = fetch(root, Limits(timeout=5, max_bytes=20_000, parallel=2))
+    assert (result.failed, most[0]) == (0, 2)
+    assert len(content(root)) == 6
+
+
+def test_fetched_files_are_written_as_import_writes_them_plus_a_pinned_slug(make_site, httpserver, tmp_path) -> None:
+    body = rss(("Chip export rules tighten", "https://news.example/chips"), ("Second story", "https://news.example/2"))
+    (tmp_path / "feed.xml").write_text(body)
+    imported = make_site({"site.toml": ""}, "imported")
+    assert import_files(imported, [tmp_path / "feed.xml"], publish=False).errors == ()
+    fetched = make_site({"site.toml": ""}, "fetched")
+    httpserver.expect_request("/feed.xml").respond_with_data(body)
+    subscribe(fetched, {"url": httpserver.url_for("/feed.xml")})
+    fetch(fetched)
+    want = {p.name: p.read_text() for p in (imported / "content").iterdir()}
+    got = {p.name: p.read_text() for p in (fetched / "content").iterdir()}
+    assert got == {name: text.replace(f"title: {title}\n", f"title: {title}\nslug: {slug}\n")
+                   for (name, text), (title, slug) in zip(sorted(want.items()), [
+                       ("Chip export rules tighten", "chip-export-rules-tighten"), ("Second story", "second-story")])}
