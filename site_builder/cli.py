@@ -186,9 +186,11 @@ def run_fetch(args: argparse.Namespace) -> int:
         return 2
     result = fetch_sources(root, subscriptions, Limits(timeout=args.timeout, max_bytes=args.max_bytes))
     print_warnings(list(result.warnings), limit=None)
-    for report in result.reports:
-        print(report.line(), file=sys.stderr if report.outcome == "failed" else sys.stdout)
+    for report in result.reports:  # all on stdout, in sources.toml order: one list to read
+        print(report.line())
     print(result.summary())
+    if result.failed:
+        print(f"{result.failed} of {len(result.reports)} sources failed", file=sys.stderr)
     return 1 if result.failed else 0
 
 
