@@ -141,7 +141,8 @@ def run_import(args: argparse.Namespace) -> int:
 # --- the curation desk: sources, fetch, publish (commands/sources.py, fetch.py, publish.py; docs/curation.md) ---
 
 def _curation_commands(commands: argparse._SubParsersAction) -> None:
-    fetch = commands.add_parser("fetch", help="fetch every source in sources.toml; new stories become unpublished items")
+    fetch = commands.add_parser("fetch", help="fetch every source in sources.toml; new stories become "
+                                              "unpublished items")
     fetch.add_argument("--timeout", type=float, default=20.0, help="seconds one source may take (default: 20)")
     fetch.add_argument("--max-bytes", type=int, default=5_000_000, help="largest response read (default: 5000000)")
     fetch.set_defaults(run=run_fetch)

@@ -36,7 +36,8 @@ SITE = {
     "site.toml": f'title = "Desk"\nbase_url = "{BASE}"\n',
     "content/a.md": item("Alpha Story", "2024-05-01T09:00:00Z", "Body with a [link](../beta/) & ![pic](p.png).\n"),
     "content/b.md": item("Beta Link", "2024-05-02T10:00:00+02:00"),
-    "content/c.md": item("Gamma Story", "2024-05-03T09:00:00Z", "Gamma body.\n", "updatedDateTime: 2024-05-04T09:00:00Z\n"
+    "content/c.md": item("Gamma Story", "2024-05-03T09:00:00Z", "Gamma body.\n",
+                         "updatedDateTime: 2024-05-04T09:00:00Z\n"
                          "id: story-42\n"),
     "content/secret.md": item("Zebra Secret", "2024-05-05T09:00:00Z", "Hidden.\n", "published: false\n"),
     "content/draft.md": item("Quokka Draft", "2024-05-05T09:00:00Z", "Hidden.\n", "draft: true\n"),
@@ -106,7 +107,7 @@ def test_feed_content_excerpt_leaves_bodies_out_of_all_three_formats(make_site, 
     assert [i.get("content_html") for i in json.loads(tree["feed.json"])["items"]] == [None, None, None]
     assert feedparser.parse(tree["atom.xml"]).entries[0].summary == "Excerpt of Gamma Story"
     full = build(make_site, run_cli, SITE)
-    assert b"Gamma body" in full["feed.xml"] and b"Gamma body" in full["atom.xml"] and b"Gamma body" in full["feed.json"]
+    assert all(b"Gamma body" in full[name] for name in ("feed.xml", "atom.xml", "feed.json"))
 
 
 def test_feed_content_must_be_known(make_site, run_cli) -> None:

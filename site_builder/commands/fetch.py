@@ -168,7 +168,8 @@ def fetch_sources(root: Path, subscriptions: list[Subscription], limits: Limits 
     state = FetchState(root)
     try:
         known_validators = {s.url: state.get(s.url) for s in subscriptions}
-        with http_client(limits) as client, ThreadPoolExecutor(max(1, min(limits.parallel, len(subscriptions)))) as pool:
+        workers = max(1, min(limits.parallel, len(subscriptions)))
+        with http_client(limits) as client, ThreadPoolExecutor(workers) as pool:
             answers = list(pool.map(lambda s: _try_download(client, s.url, known_validators[s.url], limits),
                                     subscriptions))
         known = load_known_content(root)

@@ -57,7 +57,8 @@ class FetchState:
         return db
 
     def get(self, url: str) -> Validators:
-        row = self._db.execute("SELECT etag, last_modified, digest, title FROM fetched WHERE url = ?", (url,)).fetchone()
+        row = self._db.execute("SELECT etag, last_modified, digest, title FROM fetched WHERE url = ?",
+                               (url,)).fetchone()
         return Validators(row[0], row[1], row[2], row[3] or "") if row else Validators()
 
     def put(self, url: str, validators: Validators) -> None:

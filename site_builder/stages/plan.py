@@ -162,7 +162,8 @@ def group_pages(groups: tuple[Group, ...], prefix: str, template: str, label: st
         base = f"/{prefix}/{group.slug}/"
         feeds = [{"title": f"{group.name} (RSS)", "url": f"{base}feed.xml", "type": "application/rss+xml"},
                  {"title": f"{group.name} (Atom)", "url": f"{base}atom.xml", "type": "application/atom+xml"},
-                 {"title": f"{group.name} (JSON Feed)", "url": f"{base}feed.json", "type": "application/feed+json"}] \
+                 {"title": f"{group.name} (JSON Feed)", "url": f"{base}feed.json",
+                  "type": "application/feed+json"}] \
             if prefix == "topics" else []
         for url, chunk, pager in paginate(base, list(group.items), config.items_per_page):
             pages.append(_page(template, url, config, title=f"{label}: {group.name}", kind=prefix[:-1],
