@@ -234,7 +234,7 @@ def test_cli_fetch_prints_a_line_per_source_and_exits_1_on_failure(make_site, ht
     code, out, err = run_cli("fetch", "--source", root, "--timeout", "2")
     assert (code, out, err) == (1, f"Test Wire <{good}>: 1 new, 0 skipped as duplicates, 0 filtered out\n"
                                    f"{gone}: failed: HTTP 404 NOT FOUND\n"
-                                   "2 sources: 1 new items, 0 skipped as duplicates, 0 filtered out, 1 failed\n",
+                                   "2 sources: 1 new, 0 skipped as duplicates, 0 filtered out, 1 failed\n",
                                 "1 of 2 sources failed\n")
     code, out, err = run_cli("fetch", "--source", root)
     assert (code, out.splitlines()[0]) == (1, f"Test Wire <{good}>: unchanged (same content as last time)")

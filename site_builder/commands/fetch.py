@@ -87,7 +87,7 @@ class FetchResult:
         new = sum(len(r.created) for r in self.reports)
         dups = sum(r.duplicates for r in self.reports)
         filtered = sum(r.filtered for r in self.reports)
-        return (f"{len(self.reports)} sources: {new} new items, {dups} skipped as duplicates, "
+        return (f"{len(self.reports)} sources: {new} new, {dups} skipped as duplicates, "
                 f"{filtered} filtered out, {self.failed} failed")
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from site_builder.errors import OutputError
 from site_builder.incremental.cache import CACHE_DIR
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,13 @@ class FetchState:
 
     def __init__(self, root: Path) -> None:
         folder = root / CACHE_DIR
-        folder.mkdir(exist_ok=True)
-        gitignore = folder / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("*\n")
+        try:
+            folder.mkdir(exist_ok=True)
+            gitignore = folder / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n")
+        except OSError as exc:
+            raise OutputError(f"cannot keep the fetch state here: {exc.strerror}", str(folder)) from None
         self.path = folder / STATE_FILE
         self.warnings: list[str] = []
         try:
