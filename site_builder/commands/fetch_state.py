@@ -7,7 +7,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from site_builder.errors import OutputError
+from site_builder.errors import OutputError, SiteError
 from site_builder.incremental.cache import CACHE_DIR
 
 log = logging.getLogger(__name__)
@@ -44,11 +44,18 @@ class FetchState:
         self.warnings: list[str] = []
         try:
             self._db = self._open()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc):  # another fetch of this site is running: not damage
+                raise SiteError("the fetch state is locked; is another `fetch` running?", str(self.path)) from None
+            self._discard(exc)
         except sqlite3.DatabaseError as exc:
-            self.warnings.append(f"{CACHE_DIR}/{STATE_FILE}: damaged ({exc}); starting afresh, "
-                                 "so every source is fetched in full once")
-            self.path.unlink()
-            self._db = self._open()
+            self._discard(exc)
+
+    def _discard(self, exc: Exception) -> None:
+        self.warnings.append(f"{CACHE_DIR}/{STATE_FILE}: damaged ({exc}); starting afresh, "
+                             "so every source is fetched in full once")
+        self.path.unlink()
+        self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path)
