@@ -41,6 +41,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check, base_url=None, theme=None)
     _serve_command(commands)
     _curator_commands(commands)
+    _curation_commands(commands)
     _describe(commands)
     return parser
 
@@ -61,8 +62,16 @@ COMMAND_HELP = {
     "import": ("Turn feed files into unpublished items in content/ (--publish: published).\n\n"
                "formats: RSS 2.0, Atom, JSON Feed, and news-API JSON (an object with a \"news\" list);\n"
                "'-' reads standard input. Entries already in content/ (same source URL) are skipped.",
-               "site-builder import feed.xml atom.xml\n"
+               "site-builder import feed.xml atom.xml https://example.org/feed.xml\n"
                "  curl -s https://example.org/feed.json | site-builder import -"),
+    "fetch": ("Fetch every subscription in sources.toml (conditional GET); new stories become unpublished items.",
+              "site-builder fetch --timeout 10"),
+    "sources": ("Import subscriptions from an OPML file into sources.toml, or export them as OPML 2.0.",
+                "site-builder sources import reader.opml\n  site-builder sources export > sources.opml"),
+    "publish": ("Set published: true in content files (by path or slug), keeping every other byte.",
+                "site-builder publish content/2024-03-01-solar.md wind-record"),
+    "unpublish": ("Set published: false in content files (by path or slug), keeping every other byte.",
+                  "site-builder unpublish wind-record"),
 }
 
 
@@ -142,7 +151,8 @@ def _curator_commands(commands: argparse._SubParsersAction) -> None:
     new.set_defaults(run=run_new)
 
     imp = commands.add_parser("import", help="import RSS, Atom, JSON Feed or news-API files as unpublished items")
-    imp.add_argument("files", nargs="+", metavar="FILE", help="feed file to import; '-' reads standard input")
+    imp.add_argument("files", nargs="+", metavar="FILE", help="feed file or http(s) URL to import; '-' reads "
+                                                              "standard input")
     imp.add_argument("--publish", action="store_true", help="mark imported items published: true")
     imp.set_defaults(run=run_import)
 
@@ -169,15 +179,107 @@ def run_new(args: argparse.Namespace) -> int:
 
 def run_import(args: argparse.Namespace) -> int:
     from site_builder.errors import raise_all
+    from site_builder.commands.fetch import read_url
     from site_builder.commands.importer import import_files
+    from site_builder.urls import is_web_url
     stdin = sys.stdin.buffer.read() if "-" in args.files else None
-    result = import_files(args.source, [f if f == "-" else Path(f) for f in args.files], args.publish, stdin)
+    files = [f if f == "-" or is_web_url(f) else Path(f) for f in args.files]
+    result = import_files(args.source, files, args.publish, stdin, read_url)
     print_warnings(list(result.warnings), limit=None)
     for failure in result.failures:  # entries that could not become items; the others were imported
         print(failure, file=sys.stderr)
     print(f"created {len(result.created)}, skipped {result.skipped} (already in content/), failed {result.failed}")
     raise_all(list(result.errors))  # malformed files: reported by main(), exit 1
     return 1 if result.failures else 0
+
+
+# --- the curation desk: sources, fetch, publish (commands/sources.py, fetch.py, publish.py; docs/curation.md) ---
+
+def _curation_commands(commands: argparse._SubParsersAction) -> None:
+    fetch = commands.add_parser("fetch", help="fetch every source in sources.toml; new stories become "
+                                              "unpublished items")
+    fetch.add_argument("--timeout", type=float, default=20.0, help="seconds one source may take (default: 20)")
+    fetch.add_argument("--max-bytes", type=int, default=5_000_000, help="largest response read (default: 5000000)")
+    fetch.set_defaults(run=run_fetch)
+
+    sources = commands.add_parser("sources", help="import or export the subscriptions in sources.toml as OPML")
+    actions = sources.add_subparsers(dest="action", required=True, metavar="ACTION")
+    opml_in = actions.add_parser("import", help="add the feeds of an OPML file to sources.toml")
+    opml_in.add_argument("file", type=Path, metavar="FILE.opml")
+    opml_in.set_defaults(run=run_sources_import)
+    opml_out = actions.add_parser("export", help="print the subscriptions as OPML 2.0")
+    opml_out.set_defaults(run=run_sources_export)
+
+    subs = [fetch, opml_in, opml_out]
+    for name, value in (("publish", True), ("unpublish", False)):
+        pick = commands.add_parser(name, help=f"set published: {str(value).lower()} in content files, "
+                                              "keeping the rest of each file as it is")
+        pick.add_argument("targets", nargs="+", metavar="FILE|SLUG", help="a content file or an item's slug")
+        pick.set_defaults(run=run_publish, value=value)
+        subs.append(pick)
+    for sub in subs:
+        sub.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+
+
+def _site_root(args: argparse.Namespace) -> Path:
+    if not args.source.is_dir():
+        raise SiteError(f"site folder {args.source} does not exist")
+    return args.source
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    from site_builder.commands.fetch import Limits, fetch_sources
+    from site_builder.commands.sources import SOURCES_FILE, load_subscriptions
+    from site_builder.errors import ConfigError
+    root = _site_root(args)
+    subscriptions = load_subscriptions(root)
+    if not subscriptions:
+        raise ConfigError(f"no sources to fetch: add [[source]] tables to {SOURCES_FILE} "
+                          "(or run `site-builder sources import FILE.opml`)", str(root / SOURCES_FILE))
+    if args.timeout <= 0 or args.max_bytes <= 0:
+        print("site-builder fetch: error: --timeout and --max-bytes must be positive", file=sys.stderr)
+        return 2
+    result = fetch_sources(root, subscriptions, Limits(timeout=args.timeout, max_bytes=args.max_bytes))
+    print_warnings(list(result.warnings), limit=None)
+    for report in result.reports:  # all on stdout, in sources.toml order: one list to read
+        print(report.line())
+    print(result.summary())
+    if result.failed:
+        print(f"{result.failed} of {len(result.reports)} sources failed", file=sys.stderr)
+    return 1 if result.failed else 0
+
+
+def run_sources_import(args: argparse.Namespace) -> int:
+    from site_builder.commands.sources import add_subscriptions, parse_opml
+    root = _site_root(args)
+    try:
+        data = args.file.read_bytes()
+    except OSError as exc:
+        raise SiteError(f"cannot read: {exc.strerror}", str(args.file)) from None
+    added, skipped = add_subscriptions(root, parse_opml(data, str(args.file)))
+    for sub in added:
+        print(f"added {sub.url}" + (f" ({sub.name})" if sub.name else ""))
+    print(f"added {len(added)}, skipped {skipped} (already in sources.toml)")
+    return 0
+
+
+def run_sources_export(args: argparse.Namespace) -> int:
+    from site_builder.commands.sources import load_subscriptions, render_opml
+    root = _site_root(args)
+    title = load_config(root).title
+    sys.stdout.write(render_opml(load_subscriptions(root), f"{title}: sources"))
+    return 0
+
+
+def run_publish(args: argparse.Namespace) -> int:
+    from site_builder.commands.publish import set_published
+    root = _site_root(args)
+    changes = set_published(root, args.targets, args.value)
+    print_warnings([c.warning for c in changes if c.warning], limit=None)
+    for change in changes:
+        print(f"{change.outcome}: {change.path.relative_to(root.resolve()).as_posix()}")
+    return 0
 
 
 def _serve_command(commands: argparse._SubParsersAction) -> None:

@@ -22,6 +22,7 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "site.toml"
 EDITION_ORDERS = ("newest", "quality", "heat")
 FEED_LINKS = ("page", "source")
+FEED_CONTENTS = ("full", "excerpt")
 PERMALINK_FIELDS = ("slug", "year", "month", "day")
 
 
@@ -42,6 +43,7 @@ class SiteConfig:
     permalink: str = "/news/{slug}/"
     edition_order: str = "newest"
     feed_link: str = "page"
+    feed_content: str = "full"
     trust_html: bool = False
     drafts: bool = False
     use_cache: bool = True
@@ -72,7 +74,7 @@ def _zone(name: str) -> ZoneInfo:
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "timezone": str,
     "theme": str, "items_per_page": int, "feed_limit": int, "permalink": str,
-    "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict,
+    "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict, "feed_content": str,
 }
 
 
@@ -161,6 +163,8 @@ def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
         bad("edition_order", f"edition_order must be one of {', '.join(EDITION_ORDERS)}")
     if config.feed_link not in FEED_LINKS:
         bad("feed_link", f"feed_link must be one of {', '.join(FEED_LINKS)}")
+    if config.feed_content not in FEED_CONTENTS:
+        bad("feed_content", f"feed_content must be one of {', '.join(FEED_CONTENTS)}")
     problem = permalink_problem(config.permalink)
     if problem:
         bad("permalink", problem)

@@ -1,4 +1,4 @@
-"""The project's own RSS 2.0 and Atom (RFC 4287) rule check: what a feed reader away from our site needs.
+"""The project's own RSS 2.0, Atom (RFC 4287) and JSON Feed 1.1 rule check: what a feed reader away from our site needs.
 
 feedparser forgives almost anything; these rules do not. Each function returns a list of problems,
 one readable sentence each, and an empty list for a good feed.
@@ -6,6 +6,7 @@ one readable sentence each, and an empty list for a good feed.
 
 from __future__ import annotations
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -171,6 +172,79 @@ def atom_problems(xml_bytes: bytes) -> list[str]:
                                  if k in _URL_ATTRS and not _is_absolute(v)]
         problems += _media_problems(entry, where)
     return problems
+
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def json_feed_problems(data: bytes, feed_url: str | None = None) -> list[str]:
+    """JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): the required fields, their types, absolute
+    URLs, unique ids, a content_html or content_text per item, RFC 3339 dates."""
+    try:
+        doc = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return [f"not UTF-8 JSON: {exc}"]
+    if not isinstance(doc, dict):
+        return ["the top level is not an object"]
+    problems = []
+    if doc.get("version") != JSON_FEED_VERSION:
+        problems.append(f"version is {doc.get('version')!r}, not {JSON_FEED_VERSION!r}")
+    if not isinstance(doc.get("title"), str) or not doc["title"].strip():
+        problems.append("no title")
+    for key in ("home_page_url", "feed_url", "icon", "favicon", "next_url"):
+        if key in doc and not (isinstance(doc[key], str) and _is_web_url(doc[key])):
+            problems.append(f"{key} {doc[key]!r} is not an absolute http(s) URL")
+    for key in ("home_page_url", "feed_url"):
+        if key not in doc:
+            problems.append(f"no {key} (recommended, and every feed of ours has one)")
+    if feed_url is not None and doc.get("feed_url") != feed_url:
+        problems.append(f"feed_url {doc.get('feed_url')!r} is not where the feed lives ({feed_url})")
+    problems += _json_authors(doc, "feed")
+    items = doc.get("items")
+    if not isinstance(items, list):
+        return problems + ["items is not a list"]
+    seen: set[str] = set()
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        if not isinstance(item, dict):
+            problems.append(f"{where} is not an object")
+            continue
+        ident = item.get("id")
+        if not isinstance(ident, str) or not ident:
+            problems.append(f"{where} has no id string")
+        elif ident in seen:
+            problems.append(f"{where} repeats the id {ident!r}")
+        else:
+            seen.add(ident)
+        for key in ("url", "external_url", "image", "banner_image"):
+            if key in item and not (isinstance(item[key], str) and _is_web_url(item[key])):
+                problems.append(f"{where} {key} {item[key]!r} is not an absolute http(s) URL")
+        if not any(isinstance(item.get(k), str) for k in ("content_html", "content_text")):
+            problems.append(f"{where} has neither content_html nor content_text")
+        for key in ("title", "summary", "content_html", "content_text", "language"):
+            if key in item and not isinstance(item[key], str):
+                problems.append(f"{where} {key} is not a string")
+        for key in ("date_published", "date_modified"):
+            if key in item and not (isinstance(item[key], str) and _rfc3339_ok(item[key])):
+                problems.append(f"{where} {key} {item[key]!r} is not an RFC 3339 date-time")
+        tags = item.get("tags", [])
+        if not (isinstance(tags, list) and all(isinstance(t, str) for t in tags)):
+            problems.append(f"{where} tags is not a list of strings")
+        problems += _json_authors(item, where)
+        html_text = item.get("content_html")
+        if isinstance(html_text, str):
+            problems += [f"{where} content_html has a relative URL {u!r}" for u in _relative_urls(html_text)]
+    return problems
+
+
+def _json_authors(parent: dict, where: str) -> list[str]:
+    if "author" in parent:
+        return [f"{where} uses 'author' (JSON Feed 1.0); 1.1 has 'authors'"]
+    authors = parent.get("authors", [])
+    if not isinstance(authors, list) or not all(isinstance(a, dict) and any(k in a for k in ("name", "url", "avatar"))
+                                                for a in authors):
+        return [f"{where} authors must be objects with a name, url or avatar"]
+    return []
 
 
 def _text(el: ET.Element | None) -> str:

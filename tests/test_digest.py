@@ -680,16 +680,17 @@ def test_feed_autodiscovery_on_every_page(site):
     for rel in site.html_files():
         alternates = {(el.get("type"), urljoin(site.url(rel), el.get("href")))
                       for el in site.doc(rel).xpath('//head/link[@rel="alternate"]')}
-        assert {("application/rss+xml", site.base + "feed.xml"),
-                ("application/atom+xml", site.base + "atom.xml")} <= alternates, rel
+        assert {("application/rss+xml", site.base + "feed.xml"), ("application/atom+xml", site.base + "atom.xml"),
+                ("application/feed+json", site.base + "feed.json")} <= alternates, rel
         assert all(site.exists(site.rel(url)) for _, url in alternates), rel
         topic = re.match(r"topics/([^/]+)/", rel)
         if topic:
             own = {("application/rss+xml", site.base + f"topics/{topic.group(1)}/feed.xml"),
-                   ("application/atom+xml", site.base + f"topics/{topic.group(1)}/atom.xml")}
+                   ("application/atom+xml", site.base + f"topics/{topic.group(1)}/atom.xml"),
+                   ("application/feed+json", site.base + f"topics/{topic.group(1)}/feed.json")}
             assert own <= alternates, rel
         else:
-            assert len(alternates) == 2, rel
+            assert len(alternates) == 3, rel
 
 
 # --- 6. Related -------------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ DEFAULTS = {
     "title": "My Digest", "description": "", "base_url": "http://localhost:8000/", "language": "en",
     "timezone": "UTC", "theme": "default", "items_per_page": 20, "feed_limit": 50,
     "permalink": "/news/{slug}/", "edition_order": "newest", "feed_link": "page", "trust_html": False,
+    "feed_content": "full",
 }
 
 

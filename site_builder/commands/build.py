@@ -18,7 +18,7 @@ from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.stages.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
-from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
+from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source
 from site_builder.stages.write import OutputFile, WriteStats, write_output
@@ -162,7 +162,7 @@ def render_site(layout: Layout, config: SiteConfig, env: Any, previous: Cache, b
     for spec in feed_specs(site, config):
         fp = hashlib.blake2b(f"{previous.stamp}|{spec.path}|{spec.title}|{spec.description}|"
                              f"{[by_slug[i.slug] for i in spec.items]}".encode(), digest_size=16).hexdigest()
-        names = [spec.path.lstrip("/") + n for n in ("feed.xml", "atom.xml")]
+        names = [spec.path.lstrip("/") + n for n in FEED_FILES]
         again = [reuse(previous, name, fp, output) for name in names]
         by_path.update((name, fp) for name in names)
         if any(f is None for f in again):

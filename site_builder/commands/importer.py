@@ -8,7 +8,7 @@ import logging
 import re
 import warnings
 import xml.sax
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 import feedparser
 import nh3
 
-from site_builder.stages.content import content_paths, read_source, split_frontmatter
-from site_builder.errors import ConfigError, ContentError, SiteError
-from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc, write_item
-from site_builder.urls import is_web_url, normalize_url
+from site_builder.errors import ConfigError, SiteError
+from site_builder.commands.intake import is_duplicate, load_known_content, write_entries
+from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc
+from site_builder.urls import is_web_url
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class ParsedFeed:
     entries: tuple[dict[str, Any], ...]
     failures: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
+    title: str = ""        # the feed's own title, "" if it has none
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,8 @@ def _parse_json(data: bytes, name: str) -> ParsedFeed:
             raise SiteError("JSON Feed 'items' must be a list of objects", name)
         feed_url = _first_web_url(doc.get("home_page_url"), doc.get("feed_url"))
         fallback = _provider(_clean(doc.get("title")), feed_url)
-        return _collect(items, name, lambda item: _json_feed_entry(item, fallback))
+        parsed = _collect(items, name, lambda item: _json_feed_entry(item, fallback))
+        return replace(parsed, title=_clean(doc.get("title")))
     if isinstance(doc, dict) and isinstance(doc.get("news"), list):
         items = doc["news"]
         if not all(isinstance(i, dict) for i in items):
@@ -121,8 +123,8 @@ def _parse_xml(data: bytes, name: str) -> ParsedFeed:
     if problem is not None:
         where = f"line {line}: " if line else ""
         note = f"{name}: tolerated a feed error ({where}{_bozo_reason(problem)}); check the imported items"
-        return ParsedFeed(parsed.entries, parsed.failures, parsed.warnings + (note,))
-    return parsed
+        parsed = ParsedFeed(parsed.entries, parsed.failures, parsed.warnings + (note,))
+    return replace(parsed, title=_clean(feed.get("title")))
 
 
 def _bozo_reason(problem: BaseException) -> str:
@@ -341,31 +343,13 @@ def _text_date(value: Any, key: str) -> datetime | None:
 
 # ---------------------------------------------------------------- files
 
-def load_known_urls(root: Path) -> tuple[set[str], list[str]]:
-    """Normalised originalUrl/webUrl of every item under root/content/, and a warning per unreadable file."""
-    known: set[str] = set()
-    problems: list[str] = []
-    for path in content_paths(root / "content"):
-        rel = path.relative_to(root).as_posix()
-        try:
-            text = read_source(path, rel).text
-            meta = split_frontmatter(text, rel)[0] if text.startswith("---") else {}
-        except ContentError as exc:
-            problems.append(f"{exc} (not checked for duplicates)")
-            continue
-        known.update(_url_keys(meta))
-    return known, problems
-
-
-def _url_keys(meta: dict[str, Any]) -> set[str]:
-    return {normalize_url(meta[key]) for key in ("originalUrl", "webUrl")
-            if isinstance(meta.get(key), str) and meta[key].strip()}
-
-
-def import_files(root: Path, files: list[Path | str], publish: bool, stdin: bytes | None = None) -> ImportResult:
-    """Import each file in turn; a malformed file is an error and nothing of it is written."""
+def import_files(root: Path, files: list[Path | str], publish: bool, stdin: bytes | None = None,
+                 read_url: Callable[[str], bytes] | None = None) -> ImportResult:
+    """Import each file (or http(s) URL, read with read_url) in turn; a malformed one is an error and
+    nothing of it is written."""
     content_dir = content_dir_of(root)
-    seen, notes = load_known_urls(root)
+    known = load_known_content(root)
+    notes = known.problems
     created: list[Path] = []
     errors: list[SiteError] = []
     skipped = 0
@@ -373,7 +357,7 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
     for file in files:
         name = "<stdin>" if str(file) == STDIN else str(file)
         try:
-            parsed = parse_feed_file(_read_input(file, stdin), name)
+            parsed = parse_feed_file(_read_input(file, stdin, read_url), name)
         except SiteError as exc:
             errors.append(exc)
             continue
@@ -381,21 +365,23 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
         notes.extend(parsed.warnings)
         fresh: list[dict[str, Any]] = []
         for entry in parsed.entries:
-            keys = _url_keys(entry)
-            if keys & seen:
+            if is_duplicate(entry, known):
                 skipped += 1
                 continue
-            seen |= keys
             fresh.append({**entry, "published": publish})
-        created.extend(write_item(content_dir, entry) for entry in fresh)
+        created.extend(write_entries(content_dir, fresh, known))
     return ImportResult(tuple(created), skipped, tuple(failures), tuple(errors), tuple(notes))
 
 
-def _read_input(file: Path | str, stdin: bytes | None) -> bytes:
+def _read_input(file: Path | str, stdin: bytes | None, read_url: Callable[[str], bytes] | None) -> bytes:
     if str(file) == STDIN:
         if stdin is None:
             raise ConfigError("'-' reads standard input, but none was given")
         return stdin
+    if isinstance(file, str) and is_web_url(file):
+        if read_url is None:
+            raise ConfigError("reading a URL needs an HTTP client", file)
+        return read_url(file)
     try:
         return Path(file).read_bytes()
     except OSError as exc:

@@ -64,6 +64,9 @@ edition_order = "newest"
 # Where feed entries link: "page" (the item's page here) or "source" (the original story).
 feed_link = "page"
 
+# What feeds (RSS, Atom, JSON Feed) carry: "full" item bodies or only the "excerpt".
+feed_content = "full"
+
 # Let raw HTML in Markdown bodies through unsanitised; only for content you wrote yourself.
 trust_html = false
 '''

@@ -108,6 +108,8 @@ def content_type(rel_path: str, data: bytes = b"") -> str:
             return "application/rss+xml"
         if re.search(rb"<feed[\s>]", head):
             return "application/atom+xml"
+    if PurePosixPath(rel_path).name == "feed.json":
+        return "application/feed+json"
     known = _CONTENT_TYPES.get(suffix) or mimetypes.guess_type(rel_path)[0]
     return known or "application/octet-stream"
 

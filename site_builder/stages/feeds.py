@@ -1,7 +1,8 @@
-"""Write the site's and each topic's RSS 2.0 and Atom feeds (feedgen), the sitemap and robots.txt."""
+"""Write the site's and each topic's RSS 2.0, Atom (feedgen) and JSON Feed 1.1 files, the sitemap and robots.txt."""
 
 from __future__ import annotations
 
+import json
 import logging
 import mimetypes
 import re
@@ -31,6 +32,9 @@ _URL_ATTRS = frozenset({"href", "src", "poster", "cite", "action", "longdesc", "
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 # Seeds the urn:uuid of an `id:` that is not an IRI (Atom ids must be IRIs).
 _ID_NAMESPACE = uuid.UUID("0b5c7f4e-2d7e-5a43-9a6e-5f0a9c1d2e30")
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+# The files of one feed, under its path ('/' or '/topics/ai/'); render_feed makes them in this order.
+FEED_FILES = ("feed.xml", "atom.xml", "feed.json")
 
 
 @dataclass(frozen=True)
@@ -55,7 +59,7 @@ def feed_specs(site: Site, config: SiteConfig) -> list[FeedSpec]:
 
 
 def render_feed(spec: FeedSpec, config: SiteConfig) -> list[OutputFile]:
-    """The RSS 2.0 and Atom files of one feed."""
+    """The RSS 2.0, Atom and JSON Feed files of one feed (FEED_FILES)."""
     fg = feed_generator(spec, config)
     files = []
     for name, write in (("feed.xml", fg.rss_str), ("atom.xml", fg.atom_str)):
@@ -63,7 +67,55 @@ def render_feed(spec: FeedSpec, config: SiteConfig) -> list[OutputFile]:
         fg.link(href=absolute(config.base_url, spec.path + name), rel="self", replace=True)
         fg.link(href=absolute(config.base_url, spec.path), rel="alternate")
         files.append(OutputFile(spec.path.lstrip("/") + name, write(pretty=True)))
+    files.append(OutputFile(spec.path.lstrip("/") + "feed.json", render_json_feed(spec, config)))
     return files
+
+
+def render_json_feed(spec: FeedSpec, config: SiteConfig) -> bytes:
+    """JSON Feed 1.1 with the same entries, ids and links as the RSS and Atom files."""
+    feed = {
+        "version": JSON_FEED_VERSION,
+        "title": spec.title,
+        "home_page_url": absolute(config.base_url, spec.path),
+        "feed_url": absolute(config.base_url, spec.path + "feed.json"),
+        "description": spec.description,
+        "language": config.language,
+        "authors": [{"name": config.title}],
+        "items": [_json_item(item, config) for item in spec.items],
+    }
+    text = json.dumps(feed, ensure_ascii=False, indent=2)
+    # <, > and & only occur inside strings: escaped there, a feed served as HTML by mistake is still inert.
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return (text + "\n").encode("utf-8")
+
+
+def _json_item(item: Item, config: SiteConfig) -> dict[str, object]:
+    page_url = absolute(config.base_url, item.url)
+    url = item.source_url if config.feed_link == "source" and item.source_url else page_url
+    entry: dict[str, object] = {"id": entry_id(item), "url": url}
+    if item.source_url and item.source_url != url:
+        entry["external_url"] = item.source_url   # the story this item links to
+    entry["title"] = item.title
+    if config.feed_content == "full" and item.body_html:
+        entry["content_html"] = absolute_urls(item.body_html, page_url)
+    else:
+        entry["content_text"] = item.excerpt or item.title
+    if item.excerpt:
+        entry["summary"] = item.excerpt
+    if item.images:
+        entry["image"] = item.images[0].url
+    entry["date_published"] = _rfc3339(item.date)
+    if item.updated:
+        entry["date_modified"] = _rfc3339(item.updated)
+    if item.provider:
+        entry["authors"] = [{"name": item.provider.name}]
+    if item.topics:
+        entry["tags"] = list(item.topics)
+    return entry
+
+
+def _rfc3339(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def feed_generator(spec: FeedSpec, config: SiteConfig) -> FeedGenerator:
@@ -97,7 +149,7 @@ def add_entry(fg: FeedGenerator, item: Item, config: SiteConfig) -> None:
         fe.author({"name": item.provider.name})
     for topic in item.topics:
         fe.category(term=topic)
-    if item.body_html:
+    if item.body_html and config.feed_content == "full":
         fe.content(absolute_urls(item.body_html, page_url), type="html")
     fe.summary(item.excerpt or item.title)
     if item.images:
@@ -149,7 +201,7 @@ def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[Ou
     day_newest = {day.slug: newest([by_slug[s] for s in day.items]) for day in site.days if day.items}
     rows = []
     for page in pages:
-        if page.kind == "404":
+        if page.kind in ("404", "candidates"):  # candidates: a --drafts preview's page, never to be indexed
             continue
         moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Mapping
 
-from site_builder.stages.collect import Group, Site
+from site_builder.stages.collect import Group, Site, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.urls import absolute
@@ -63,7 +63,16 @@ def plan(site: Site, config: SiteConfig) -> list[Page]:
     pages += month_pages(site.days, config)
     pages.append(archive_page(site.days, config))
     pages.append(_page("404.html", "/404.html", config, title="Page not found", kind="404"))
+    if config.drafts:
+        pages.append(candidates_page(site, config))
     return pages
+
+
+def candidates_page(site: Site, config: SiteConfig) -> Page:
+    """The curator's queue in a --drafts preview: every hidden item, newest first (never in a public build)."""
+    slugs = tuple(item.slug for item in site.items if hidden_reason(item) is not None)
+    return _page("candidates.html", "/candidates/", config, title="Candidates", kind="candidates",
+                 description="Items not yet published, to pick from.", items=Stories(slugs), slugs=slugs)
 
 
 def page_context(page: Page, views: Mapping[str, dict[str, Any]], site: dict[str, Any]) -> dict[str, Any]:
@@ -152,7 +161,9 @@ def group_pages(groups: tuple[Group, ...], prefix: str, template: str, label: st
     for group in groups:
         base = f"/{prefix}/{group.slug}/"
         feeds = [{"title": f"{group.name} (RSS)", "url": f"{base}feed.xml", "type": "application/rss+xml"},
-                 {"title": f"{group.name} (Atom)", "url": f"{base}atom.xml", "type": "application/atom+xml"}] \
+                 {"title": f"{group.name} (Atom)", "url": f"{base}atom.xml", "type": "application/atom+xml"},
+                 {"title": f"{group.name} (JSON Feed)", "url": f"{base}feed.json",
+                  "type": "application/feed+json"}] \
             if prefix == "topics" else []
         for url, chunk, pager in paginate(base, list(group.items), config.items_per_page):
             pages.append(_page(template, url, config, title=f"{label}: {group.name}", kind=prefix[:-1],
