@@ -15,11 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-import nh3
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from site_builder.stages import schema
+from site_builder.stages.sanitize import sanitize_html
 from site_builder.incremental.cache import Known
 from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
@@ -318,25 +318,6 @@ def render_markdown(body: str, trust_html: bool) -> str:
 def _markdown() -> markdown.Markdown:
     # One converter per process: building one costs more than converting a typical body.
     return markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
-
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
-    "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "h1",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"},
-    "td": {"align", "colspan", "rowspan"}, "th": {"align", "colspan", "rowspan", "scope"},
-    "time": {"datetime"}, "ol": {"start"}, "code": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
-}
-
-
-def sanitize_html(fragment: str) -> str:
-    """Keep a safe allowlist of tags and attributes; links get rel=noopener noreferrer."""
-    return nh3.clean(fragment, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
 def render_plain_text(body: str) -> str:
