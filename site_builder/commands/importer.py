@@ -19,7 +19,7 @@ import nh3
 
 from site_builder.stages.content import content_paths, read_source, split_frontmatter
 from site_builder.errors import ConfigError, ContentError, SiteError
-from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc, write_item
+from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc, taken_slugs, write_item
 from site_builder.urls import is_web_url, normalize_url
 
 log = logging.getLogger(__name__)
@@ -362,6 +362,7 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
     """Import each file in turn; a malformed file is an error and nothing of it is written."""
     content_dir = content_dir_of(root)
     seen, notes = load_known_urls(root)
+    slugs = taken_slugs(content_dir)
     created: list[Path] = []
     errors: list[SiteError] = []
     skipped = failed = 0
@@ -382,7 +383,7 @@ def import_files(root: Path, files: list[Path | str], publish: bool, stdin: byte
                 continue
             seen |= keys
             fresh.append({**entry, "published": publish})
-        created.extend(write_item(content_dir, entry) for entry in fresh)
+        created.extend(write_item(content_dir, entry, taken=slugs) for entry in fresh)
     return ImportResult(tuple(created), skipped, failed, tuple(errors), tuple(notes))
 
 
