@@ -72,6 +72,7 @@ class Item:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
+    aliases: tuple[str, ...] = ()   # old site paths of this item ('/news/old-title/'): each gets a redirect
     guid: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     url: str = ""

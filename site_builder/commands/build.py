@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from site_builder.incremental import cache as caching
+from site_builder.incremental.previous_urls import load_previous_urls, save_urls
+from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
 from site_builder.incremental.cache import Cache, Known
 from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
@@ -250,6 +252,7 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     views = ItemViews(site.by_slug(), keys, config, previous.views)
     rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
     extra = list(layout.sitemap) + static_files(theme)
+    extra += redirect_files(site.items, config, set(fingerprints) | {f.rel_path for f in extra})
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
         cache.views = views.by_key()  # a running serve also keeps item views and the compiled templates
@@ -309,8 +312,13 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
     if config.use_cache:
         caching.load_items(previous, config)
+    # A drafts build gives other URLs (drafts take slugs too): it neither compares nor records them.
+    remember_urls = config.use_cache and not config.drafts
     try:
         result = _build_stages(config, theme, previous, config.output)
+        if remember_urls:
+            result = replace(result, warnings=result.warnings + moved_urls(load_previous_urls(config),
+                                                                           result.site.items))
         lap = _stopwatch()
         stats = write_output(result.files, config.output, config.root)
         lap("render and write")
@@ -328,6 +336,8 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
         cache.inputs, cache.report = inputs, report
         caching.save_cache(cache, config, previous.files)
+        if remember_urls:
+            save_urls(config, visible_urls(result.site.items))
         lap("save cache")
     return report, stats
 

@@ -271,6 +271,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         images=schema.listing(meta.get("images"), ("images",), schema.image),
         related=schema.listing(meta.get("related"), ("related",),
                                lambda v, p: schema.related_entry(v, p, tz)),
+        aliases=schema.site_paths(meta.get("aliases"), ("aliases",)),
         guid=_guid(schema.text(meta.get("id"), ("id",)), source.rel_path),
         extra=_extra(meta, ("cdnAmpWebUrl",)),
         lines=lines or {},

@@ -17,7 +17,7 @@ FIRST_YEAR, LAST_YEAR = 1000, 9998
 KNOWN_KEYS = frozenset({
     "title", "excerpt", "publishedDateTime", "date", "updatedDateTime", "originalUrl", "webUrl",
     "ampWebUrl", "cdnAmpWebUrl", "category", "type", "quality", "heat", "published", "draft",
-    "provider", "topics", "images", "related", "slug", "id",
+    "provider", "topics", "images", "related", "slug", "id", "aliases",
 })
 
 
@@ -150,6 +150,20 @@ def string_list(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
         if entry.strip() not in out:
             out.append(entry.strip())
     return tuple(out)
+
+
+_SITE_PATH = re.compile(r"/(?:[A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*")
+
+
+def site_paths(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    """Paths on this site such as '/news/old-title/' (plain ASCII, no '..'): where an item used to live."""
+    paths = string_list(value, path)
+    for i, entry in enumerate(paths):
+        segments = entry.strip("/").split("/")
+        if not _SITE_PATH.fullmatch(entry) or any(s in (".", "..") for s in segments):
+            raise FieldError(path + (i,), f"{describe(path + (i,))} must be a path on this site such as "
+                                          f"/news/old-title/, not {entry!r}")
+    return paths
 
 
 def mapping(value: Any, path: tuple[Any, ...]) -> dict[str, Any] | None:
