@@ -28,9 +28,14 @@ class Provider:
 
 @dataclass(frozen=True)
 class Image:
+    """An item's picture: an http(s) URL, or a site path ('/img/x.png') served from static/."""
+
     url: str
     width: int | None = None
     height: int | None = None
+    alt: str = ""         # what the picture shows, for people who cannot see it
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from site_builder.stages.collect import Group, Site
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.urls import absolute
-from site_builder.stages.views import day_label, day_url, describe, group_view, month_label, month_url
+from site_builder.stages.views import day_label, day_url, describe, group_view, image_url, month_label, month_url
 
 RELATED_LIMIT = 5
 
@@ -124,7 +124,8 @@ def item_pages(site: Site, config: SiteConfig) -> list[Page]:
 
 def item_page(item: Item, more: tuple[str, ...], config: SiteConfig) -> Page:
     lead = item.images[0] if item.images else None
-    image = {"url": lead.url, "width": lead.width, "height": lead.height} if lead else None
+    image = {"url": image_url(lead, config), "width": lead.width, "height": lead.height, "alt": lead.alt} \
+        if lead else None
     return _page("item.html", item.url, config, title=item.title, kind="item", description=describe(item),
                  image=image, item=Story(item.slug), more=Stories(more), slugs=(item.slug,) + more)
 
