@@ -114,7 +114,7 @@ def home_pages(site: Site, day_of: dict[str, str], config: SiteConfig) -> list[P
     entries = [slug for day in site.days for slug in day.items]
     return [_page("home.html", url, config, title=config.title, kind="home", description=config.description,
                   pager=pager, days=by_day(chunk, day_of), items=Stories(chunk), slugs=tuple(chunk))
-            for url, chunk, pager in paginate("/", entries, config.items_per_page)]
+            for url, chunk, pager in paginate("/", entries, config.page_size)]
 
 
 def item_pages(site: Site, config: SiteConfig) -> list[Page]:
@@ -155,7 +155,7 @@ def group_pages(groups: tuple[Group, ...], prefix: str, template: str, label: st
         feeds = [{"title": f"{group.name} (RSS)", "url": f"{base}feed.xml", "type": "application/rss+xml"},
                  {"title": f"{group.name} (Atom)", "url": f"{base}atom.xml", "type": "application/atom+xml"}] \
             if prefix == "topics" else []
-        for url, chunk, pager in paginate(base, list(group.items), config.items_per_page):
+        for url, chunk, pager in paginate(base, list(group.items), config.page_size):
             pages.append(_page(template, url, config, title=f"{label}: {group.name}", kind=prefix[:-1],
                                description=f"News about {group.name} from {config.title}." if prefix == "topics"
                                else f"News from {group.name}, curated by {config.title}.",
@@ -177,7 +177,7 @@ def day_pages(days: tuple[Group, ...], config: SiteConfig) -> list[Page]:
         nav = {"newer": {"url": day_url(newer), "label": day_label(newer)} if newer else None,
                "older": {"url": day_url(older), "label": day_label(older)} if older else None,
                "month": {"url": month_url(day.slug[:7]), "label": month_label(day.slug[:7])}}
-        for url, chunk, pager in paginate(day_url(day.slug), list(day.items), config.items_per_page):
+        for url, chunk, pager in paginate(day_url(day.slug), list(day.items), config.page_size):
             pages.append(_page("day.html", url, config, title=f"Edition of {day_label(day.slug)}", kind="day",
                                description=f"{len(day.items)} stories from {day_label(day.slug)}.",
                                pager=pager, day={"date": day.slug, "label": day_label(day.slug),
