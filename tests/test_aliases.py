@@ -64,6 +64,19 @@ def test_an_alias_on_another_output_is_an_error_with_its_line(make_site, run_cli
     assert not (site / "output").exists()
 
 
+def test_an_alias_through_a_file_of_the_site_is_an_error(make_site, run_cli):
+    site = make_site({"content/a.md": item("Alpha", "aliases: [/feed.xml/old/]"),
+                      "content/b.md": item("Beta", "aliases: [/news/beta/index.html/]")})
+
+    code, _, err = run_cli("build", "--source", site)
+
+    assert code == 1
+    assert err == ("content/a.md:5: alias /feed.xml/old/ clashes with the site's feed.xml (a file and a folder of "
+                   "one name); remove it from aliases\n"
+                   "content/b.md:5: alias /news/beta/index.html/ clashes with the site's news/beta/index.html "
+                   "(a file and a folder of one name); remove it from aliases\n")
+
+
 def test_an_alias_that_is_not_a_site_path_is_an_error(make_site, run_cli):
     site = make_site({"content/a.md": item("Alpha", "aliases:\n  - /ok/\n  - https://example.org/x/")})
 

@@ -27,15 +27,23 @@ def redirect_files(items: tuple[Item, ...], config: SiteConfig, taken: set[str])
     files: list[OutputFile] = []
     owners: dict[str, Item] = {}
     errors: list[ContentError] = []
+    folders = {path.rsplit("/", 1)[0] for path in taken if "/" in path}
+    folders |= {folder.rsplit("/", i)[0] for folder in folders for i in range(1, folder.count("/") + 1)}
     for item in sorted(items, key=lambda i: i.rel_path):
         if hidden_reason(item) is not None:
             continue  # a hidden item has no page, and no old path may point at it either
         for alias in item.aliases:
             out = alias_output_path(alias)
+            parents = ["/".join(out.split("/")[:i]) for i in range(1, out.count("/") + 1)]
+            clash = next((p for p in parents if p in taken), None) or (out if out in folders else None)
             if out in taken:
                 what = "this item's own page" if out == _page_path(item.url) else f"the site's page {out}"
                 errors.append(ContentError(f"alias {alias} would replace {what}; remove it from aliases",
                                            item.rel_path, item.lines.get("aliases")))
+            elif clash is not None:
+                errors.append(ContentError(f"alias {alias} clashes with the site's {clash} (a file and a folder "
+                                           "of one name); remove it from aliases", item.rel_path,
+                                           item.lines.get("aliases")))
             elif out in owners:
                 errors.append(ContentError(f"alias {alias} is also an alias of {owners[out].rel_path}; "
                                            "keep it in one of them", item.rel_path, item.lines.get("aliases")))
