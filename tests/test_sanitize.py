@@ -29,7 +29,12 @@ HOSTILE_BODIES = [
     "<q cite='javascript:x'>q</q><blockquote cite='http://bad host/'>bq</blockquote><abbr title='t'>A</abbr>",
     "<b><i>mis</b>nested</i> <table><td>no row</td></table> <caption>alone</caption> <hr><br></br>",
     "<svg><circle r=1 /></svg><math><mi>x</mi></math><object data='x'></object><!-- comment --><![CDATA[x]]>",
-    "```\n<p>code</p>\n```\n\n| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n\n* [link](javascript:x)\n* ![img](x.png)",
+    "<figure><figcaption>a</figcaption><figcaption>b</figcaption></figure><table><caption><table><tr><td>x"
+    "</td></tr></table></caption><tr><td>1</td></tr></table>",
+    "<h1>h1</h1><h6>h6 after h1</h6><h3>h3</h3><h5>skips</h5>\n\n# Markdown h1\n\n#### h4 after it",
+    "<a href='http://user:pw@x.org/'>credentials</a> <a href='https://x.org/#a#b'>two hashes</a> "
+    "<a href='https://bücher.example/'>idn</a> <a href='http://[::1]/'>v6</a> <a href='https://x.org/a b?c=d e'>sp</a>",
+        "```\n<p>code</p>\n```\n\n| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n\n* [link](javascript:x)\n* ![img](x.png)",
 ]
 
 
@@ -46,6 +51,12 @@ def test_elements_in_the_wrong_place_are_renamed_or_unwrapped_and_keep_their_wor
     assert sanitize_html("<time>yesterday</time>") == "<span>yesterday</span>"
     assert sanitize_html("<details><p>x</p><summary>s</summary></details>") == \
         "<details><summary>Details</summary><p>x</p><div>s</div></details>"
+
+
+def test_headings_start_at_h2_and_never_skip_a_level():
+    html = sanitize_html("<h1>a</h1><h4>b</h4><h6>c</h6><h3>d</h3><h2>e</h2>")
+
+    assert html == "<h2>a</h2><h3>b</h3><h4>c</h4><h3>d</h3><h2>e</h2>"
 
 
 def test_table_rows_are_made_equally_wide():

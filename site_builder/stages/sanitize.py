@@ -47,6 +47,7 @@ def sanitize_html(fragment: str) -> str:
         return cleaned
     root = lxml_html.fragment_fromstring(cleaned, create_parent="div")
     _repair_children(root, phrasing=False)
+    _even_headings(root)
     return (root.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
 
 
@@ -68,6 +69,9 @@ def _repair(el: etree._Element, parent: etree._Element, phrasing: bool) -> bool:
     tag = el.tag
     if tag == "img":
         return _repair_img(el)
+    if tag == "table" and any(a.tag == "caption" for a in el.iterancestors()):
+        _unwrap(el)  # a table inside a table's caption: keep its words
+        return False
     if tag == "a":
         href = _url(el.get("href"))
         if href is None:
@@ -114,6 +118,16 @@ def _repair_img(el: etree._Element) -> bool:
     return True
 
 
+def _even_headings(root: etree._Element) -> None:
+    """Headings that never skip a level: the page's title is the h1, so a body's headings start at h2 and
+    each is at most one level below the one before it (the checker refuses an h4 straight after an h2)."""
+    previous = 1
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
+        level = min(max(int(heading.tag[1]), 2), previous + 1)
+        heading.tag = f"h{level}"
+        previous = level
+
+
 def _table_part_in_place(el: etree._Element, tag: str, parent: etree._Element) -> bool:
     if tag == "caption":
         return parent.tag == "table" and _first(el, parent)
@@ -127,7 +141,11 @@ def _table_part_in_place(el: etree._Element, tag: str, parent: etree._Element) -
 def _fix_lists_and_tables(el: etree._Element) -> None:
     """Children that lists and tables may not hold go into an li, a cell or a row; rows get equal widths;
     a details gets the summary it needs."""
-    if el.tag == "details" and not _first(el.find("summary"), el):
+    if el.tag == "figure":
+        captions = [c for c in el if c.tag == "figcaption"]
+        for extra in captions[1:]:
+            extra.tag = "div"  # one caption per figure; _repair kept only first-or-last ones
+    elif el.tag == "details" and not _first(el.find("summary"), el):
         summary = _new("summary", text="Details")  # what browsers show for a details without one
         summary.tail, el.text = el.text, None
         el.insert(0, summary)
@@ -271,10 +289,13 @@ def _url(value: str | None) -> str | None:
     url = _BAD_PERCENT.sub("%25", url)
     if not url:
         return None
+    if url.count("#") > 1:  # a fragment may not hold another '#'
+        head, _, fragment = url.partition("#")
+        url = head + "#" + fragment.replace("#", "%23")
     scheme, sep, rest = url.partition(":")
     if sep and scheme.lower() in ("http", "https"):
         host = rest[2:].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0] if rest.startswith("//") else ""
-        if not _HOST.fullmatch(host.rsplit("@", 1)[-1]) or host.startswith("-"):
+        if not _HOST.fullmatch(host) or host.startswith("-"):  # no credentials (user@host), no odd hosts
             return None
     elif sep and scheme.lower() == "mailto":
         return url if "@" in rest else None
