@@ -34,7 +34,8 @@ HOSTILE_BODIES = [
     "<h1>h1</h1><h6>h6 after h1</h6><h3>h3</h3><h5>skips</h5>\n\n# Markdown h1\n\n#### h4 after it",
     "<a href='http://user:pw@x.org/'>credentials</a> <a href='https://x.org/#a#b'>two hashes</a> "
     "<a href='https://bücher.example/'>idn</a> <a href='http://[::1]/'>v6</a> <a href='https://x.org/a b?c=d e'>sp</a>",
-        "```\n<p>code</p>\n```\n\n| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n\n* [link](javascript:x)\n* ![img](x.png)",
+        "<iframe><dl><header>raw text</header></dl></iframe><b>after</b> <noscript><p>x</p></noscript>",
+    "```\n<p>code</p>\n```\n\n| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n\n* [link](javascript:x)\n* ![img](x.png)",
 ]
 
 
@@ -57,6 +58,12 @@ def test_headings_start_at_h2_and_never_skip_a_level():
     html = sanitize_html("<h1>a</h1><h4>b</h4><h6>c</h6><h3>d</h3><h2>e</h2>")
 
     assert html == "<h2>a</h2><h3>b</h3><h4>c</h4><h3>d</h3><h2>e</h2>"
+
+
+def test_text_before_the_first_tag_stays_escaped():
+    html = sanitize_html("<iframe><script>alert(1)</script></iframe><b>x</b> &lt;i&gt;")
+
+    assert html == "&lt;script&gt;alert(1)&lt;/script&gt;<b>x</b> &lt;i&gt;"
 
 
 def test_table_rows_are_made_equally_wide():
@@ -83,5 +90,9 @@ def test_hostile_bodies_build_into_valid_html(tmp_path, node_tools, make_site, r
     item = (tmp_path / "out" / "news" / "hostile-body-0" / "index.html").read_text()
     assert '<img src="x" alt=""> and a link' in item
     assert "alert" not in item
+    for page in (tmp_path / "out" / "news").rglob("index.html"):
+        body = page.read_text().split('<div class="story-body">', 1)[1].split("</article>", 1)[0]
+        for raw in ("<script", "<iframe", "<header>raw", "<style", " onerror=", " onclick=", "javascript:"):
+            assert raw not in body, (page, raw)
     errors = vnu_errors(tmp_path / "out")
     assert errors == [], "Nu HTML checker errors:\n" + "\n".join(errors)

@@ -9,6 +9,7 @@ dropped or added, the element renamed to a div or span, or unwrapped (its text k
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import date, datetime, time
 
@@ -48,7 +49,9 @@ def sanitize_html(fragment: str) -> str:
     root = lxml_html.fragment_fromstring(cleaned, create_parent="div")
     _repair_children(root, phrasing=False)
     _even_headings(root)
-    return (root.text or "") + "".join(lxml_html.tostring(child, encoding="unicode") for child in root)
+    # The wrapper's own text is not serialized by lxml: it must be escaped here like every other text.
+    return html.escape(root.text or "", quote=False) + "".join(lxml_html.tostring(child, encoding="unicode")
+                                                               for child in root)
 
 
 def _repair_children(parent: etree._Element, phrasing: bool) -> None:
