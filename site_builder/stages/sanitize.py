@@ -35,6 +35,7 @@ PHRASING = frozenset({"a", "abbr", "b", "br", "cite", "code", "del", "em", "i", 
 PHRASING_ONLY = PHRASING | {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "summary", "dt"}
 _TABLE_PARTS = frozenset({"caption", "thead", "tbody", "tfoot", "tr", "td", "th"})
 _SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?")
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _URL_UNSAFE = re.compile(r"[\s\"<>\\^`{|}]")
@@ -302,6 +303,8 @@ def _url(value: str | None) -> str | None:
             return None
     elif sep and scheme.lower() == "mailto":
         return url if "@" in rest else None
+    elif sep and _SCHEME.fullmatch(scheme):
+        return None  # any other scheme (javascript:, data:, ...): nh3 checks href and src, not cite
     return url
 
 
