@@ -34,6 +34,8 @@ HOSTILE_BODIES = [
     "<h1>h1</h1><h6>h6 after h1</h6><h3>h3</h3><h5>skips</h5>\n\n# Markdown h1\n\n#### h4 after it",
     "<a href='http://user:pw@x.org/'>credentials</a> <a href='https://x.org/#a#b'>two hashes</a> "
     "<a href='https://bücher.example/'>idn</a> <a href='http://[::1]/'>v6</a> <a href='https://x.org/a b?c=d e'>sp</a>",
+        "<table><tr><th><h2>heading in th</h2></th></tr></table><a href='https://x.org'><p><a href='https://y.org'>"
+    "link in link</a></p></a>",
         "<iframe><dl><header>raw text</header></dl></iframe><b>after</b> <noscript><p>x</p></noscript>",
     "```\n<p>code</p>\n```\n\n| a | b |\n|---|:-:|\n| 1 |\n| 1 | 2 | 3 |\n\n* [link](javascript:x)\n* ![img](x.png)",
 ]

@@ -34,6 +34,8 @@ PHRASING = frozenset({"a", "abbr", "b", "br", "cite", "code", "del", "em", "i", 
 # Elements whose children must be phrasing content (the inline phrasing elements, too).
 PHRASING_ONLY = PHRASING | {"p", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "summary", "dt"}
 _TABLE_PARTS = frozenset({"caption", "thead", "tbody", "tfoot", "tr", "td", "th"})
+# Elements that may not stand anywhere inside some others (not only as a direct child).
+_NOT_INSIDE = {"a": ("a",), "table": ("caption",), **{f"h{n}": ("th",) for n in range(1, 7)}}
 _SCOPES = frozenset({"row", "col", "rowgroup", "colgroup"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _HOST = re.compile(r"[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -73,8 +75,8 @@ def _repair(el: etree._Element, parent: etree._Element, phrasing: bool) -> bool:
     tag = el.tag
     if tag == "img":
         return _repair_img(el)
-    if tag == "table" and any(a.tag == "caption" for a in el.iterancestors()):
-        _unwrap(el)  # a table inside a table's caption: keep its words
+    if _inside(el, _NOT_INSIDE.get(tag, ())):
+        _unwrap(el)  # e.g. a link inside a link, a table inside a caption: keep the words
         return False
     if tag == "a":
         href = _url(el.get("href"))
@@ -106,6 +108,10 @@ def _repair(el: etree._Element, parent: etree._Element, phrasing: bool) -> bool:
         _unwrap(el)
         return False
     return True
+
+
+def _inside(el: etree._Element, tags: tuple[str, ...]) -> bool:
+    return bool(tags) and any(ancestor.tag in tags for ancestor in el.iterancestors())
 
 
 def _repair_img(el: etree._Element) -> bool:
