@@ -39,6 +39,7 @@ class SiteConfig:
     timezone: str = "UTC"
     theme: str = "default"
     items_per_page: int = 20
+    compact_items_per_page: int = 30   # the compact theme's one-line rows fit more stories on a page
     feed_limit: int = 50
     permalink: str = "/news/{slug}/"
     edition_order: str = "newest"
@@ -52,6 +53,11 @@ class SiteConfig:
     @property
     def content_dir(self) -> Path:
         return self.root / "content"
+
+    @property
+    def page_size(self) -> int:
+        """Stories per list page: compact_items_per_page with the compact theme, else items_per_page."""
+        return self.compact_items_per_page if self.theme == "compact" else self.items_per_page
 
     @property
     def tz(self) -> ZoneInfo:
@@ -73,7 +79,7 @@ def _zone(name: str) -> ZoneInfo:
 # Keys a user may set in site.toml, with the type each must have.
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "timezone": str,
-    "theme": str, "items_per_page": int, "feed_limit": int, "permalink": str,
+    "theme": str, "items_per_page": int, "compact_items_per_page": int, "feed_limit": int, "permalink": str,
     "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict, "feed_content": str,
 }
 
@@ -157,6 +163,8 @@ def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
         bad("timezone", f"unknown timezone {config.timezone!r} (use an IANA name such as 'Europe/London')")
     if config.items_per_page < 1:
         bad("items_per_page", "items_per_page must be at least 1")
+    if config.compact_items_per_page < 1:
+        bad("compact_items_per_page", "compact_items_per_page must be at least 1")
     if config.feed_limit < 1:
         bad("feed_limit", "feed_limit must be at least 1")
     if config.edition_order not in EDITION_ORDERS:

@@ -28,9 +28,14 @@ class Provider:
 
 @dataclass(frozen=True)
 class Image:
+    """An item's picture: an http(s) URL, or a site path ('/img/x.png') served from static/."""
+
     url: str
     width: int | None = None
     height: int | None = None
+    alt: str = ""         # what the picture shows, for people who cannot see it
+    caption: str = ""
+    credit: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,7 @@ class Item:
     topics: tuple[str, ...] = ()
     images: tuple[Image, ...] = ()
     related: tuple[Related, ...] = ()
+    aliases: tuple[str, ...] = ()   # old site paths of this item ('/news/old-title/'): each gets a redirect
     guid: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
     url: str = ""

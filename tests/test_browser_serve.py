@@ -120,6 +120,27 @@ def test_broken_yaml_shows_the_overlay_until_it_is_fixed(server: Server, site_pa
     expect(story_link(site_page, "Alpha mended")).to_have_count(1)
 
 
+def test_the_error_box_is_readable_on_a_phone_and_can_be_dismissed_from_the_keyboard(server: Server,
+                                                                                    site_page: Page) -> None:
+    site_page.set_viewport_size({"width": 375, "height": 667})
+    edit(site_page, lambda: write(server.root / "content/2024/alpha.md", BROKEN_YAML))
+    alert = site_page.get_by_role("alert")
+    expect(alert).to_be_visible()
+    text = alert.inner_text()
+    # Plain words first: where and what; the parser's words after them.
+    assert text.index("content/2024/alpha.md, line 3: the frontmatter (between the --- lines) is not valid YAML") \
+        < text.index("mapping values are not allowed in this context")
+    box = alert.bounding_box()
+    assert box is not None and box["height"] <= 0.36 * 667 and box["width"] <= 375
+    site_page.get_by_role("button", name="Dismiss the build errors").focus()
+    site_page.keyboard.press("Enter")
+    expect(site_page.get_by_role("alert")).to_have_count(0)
+    site_page.reload()  # still broken: the box is back, and Escape dismisses it too
+    expect(site_page.get_by_role("alert")).to_be_visible()
+    site_page.keyboard.press("Escape")
+    expect(site_page.get_by_role("alert")).to_have_count(0)
+
+
 def test_an_unpublished_item_leaves_the_home_page_its_topic_page_and_the_feed(server: Server, site_page: Page) -> None:
     feed = site_page.request.get(server.url + "feed.xml")
     assert feed.headers["content-type"] == "application/rss+xml" and "Alpha story" in feed.text()

@@ -119,7 +119,8 @@ def test_trust_html_keeps_raw_html():
     ("---\ntitle: T\nwebUrl: javascript:alert(1)\n---\n",
      "content/x.md:3: webUrl must be an http or https URL, not 'javascript:alert(1)'"),
     ("---\ntitle: T\nimages:\n  - url: data:image/png;base64,xx\n---\n",
-     "content/x.md:4: images[0].url must be an http or https URL, not 'data:image/png;base64,xx'"),
+     "content/x.md:4: images[0].url must be an http(s) URL or a path on this site such as /img/photo.png, "
+     "not 'data:image/png;base64,xx'"),
     ("---\ntitle: T\nslug: ../etc\n---\n",
      "content/x.md:3: slug '../etc' may only hold lowercase letters, digits, '-', '_' and '.' (no '/', no '..')"),
     ("---\ntitle: T\n", "content/x.md:1: frontmatter opened with '---' on line 1 is never closed "

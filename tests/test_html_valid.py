@@ -11,8 +11,10 @@ from tests.varied_site import varied_site
 
 
 def copy_sample_site(dest: Path) -> Path:
-    """The repository's sample site (content/ and site.toml) copied to dest, so a build cannot touch the repo."""
+    """The repository's sample site (content/, static/ and site.toml) copied to dest, so a build cannot touch
+    the repo."""
     shutil.copytree(REPO / "content", dest / "content")
+    shutil.copytree(REPO / "static", dest / "static")
     if (REPO / "site.toml").is_file():
         shutil.copy2(REPO / "site.toml", dest / "site.toml")
     return dest

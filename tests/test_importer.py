@@ -201,8 +201,9 @@ def test_import_writes_unpublished_link_items_and_counts(tmp_path: Path) -> None
     assert result.failures == (f"{FEEDS / 'rss2.xml'}: entry 3 'A story with no link at all': "
                                "no http(s) link to the story",)
     meta = frontmatter(root / "content" / "2023-11-27-putin-warns-alien-ai-is-cancelling-russian-culture.md")
-    assert meta == {**parse_feed(feed("rss2.xml"), "rss2.xml")[0], "published": False}
-    assert list(meta) == [k for k in SEED_KEYS if k in meta]
+    assert meta == {**parse_feed(feed("rss2.xml"), "rss2.xml")[0], "published": False,
+                    "slug": "putin-warns-alien-ai-is-cancelling-russian-culture"}
+    assert list(meta) == [k for k in ("title", "slug", *SEED_KEYS[1:]) if k in meta]
 
 
 def test_imported_files_are_valid_items_for_the_build(tmp_path: Path) -> None:

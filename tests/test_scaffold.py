@@ -112,9 +112,9 @@ def test_new_item_writes_complete_unpublished_frontmatter(tmp_path: Path) -> Non
                     None, NOW)
     assert path == tmp_path / "content" / "2024-05-07-solar-beats-coal.md"
     meta, body = split(path)
-    assert list(meta) == list(SEED_KEYS)
+    assert list(meta) == ["title", "slug", *SEED_KEYS[1:]]
     assert meta == {
-        "title": "Solar beats coal", "excerpt": "", "publishedDateTime": "2024-05-07T01:30:00Z",
+        "title": "Solar beats coal", "slug": "solar-beats-coal", "excerpt": "", "publishedDateTime": "2024-05-07T01:30:00Z",
         "updatedDateTime": None, "originalUrl": "https://www.Example.org/solar?x=1",
         "webUrl": "https://www.Example.org/solar?x=1", "ampWebUrl": None, "cdnAmpWebUrl": None, "category": None,
         "type": "article", "quality": None, "heat": None, "published": False,
@@ -137,6 +137,21 @@ def test_new_item_with_provider_and_no_url(tmp_path: Path) -> None:
 def test_new_item_never_overwrites(tmp_path: Path) -> None:
     paths = [new_item(tmp_path, "Same", None, [], None, NOW) for _ in range(3)]
     assert [p.name for p in paths] == ["2024-05-07-same.md", "2024-05-07-same-2.md", "2024-05-07-same-3.md"]
+    assert [split(p)[0]["slug"] for p in paths] == ["same", "same-2", "same-3"]
+
+
+def test_new_item_pins_a_slug_no_other_item_has_and_a_retitled_item_keeps_its_url(tmp_path: Path, run_cli) -> None:
+    init_site(tmp_path)
+    (tmp_path / "content" / "old.md").write_text("---\ntitle: Other\nslug: wind-record\n---\nx\n")
+    path = new_item(tmp_path, "Wind record", None, [], None, NOW)
+    assert split(path)[0]["slug"] == "wind-record-2"
+    path.write_text(path.read_text().replace("title: Wind record", "title: Wind record, corrected")
+                    .replace("published: false", "published: true"))
+
+    code, _, err = run_cli("build", "--source", tmp_path)
+
+    assert code == 0, err
+    assert (tmp_path / "output" / "news" / "wind-record-2" / "index.html").is_file()
 
 
 def test_new_item_slug_falls_back_for_non_latin_titles(tmp_path: Path) -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from site_builder.incremental import cache as caching
+from site_builder.incremental.previous_urls import load_previous_urls, save_urls
+from site_builder.stages.images import Assets, assets_stamp, load_assets
+from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
 from site_builder.incremental.cache import Cache, Known
 from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
@@ -69,15 +72,16 @@ class BuildResult:
                       warnings=tuple(self.warnings))
 
 
-def build_stamp(config: SiteConfig, template_dirs: list[Path]) -> str:
-    return "|".join((caching.code_stamp(), caching.config_stamp(config), caching.tree_stamp(template_dirs)))
+def build_stamp(config: SiteConfig, template_dirs: list[Path], assets: Assets) -> str:
+    return "|".join((caching.code_stamp(), caching.config_stamp(config), caching.tree_stamp(template_dirs),
+                     assets_stamp(assets)))
 
 
-def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Known]
+def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Known], assets: Assets | None = None
                   ) -> tuple[list[Item], list[SiteError], dict[str, Known]]:
     """Items for all sources: cached ones as they were, the rest parsed (on all cores when many)."""
     fresh = [s for s in sources if s.text is not None]
-    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config), fresh,
+    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config, assets), fresh,
                                                              min_per_worker=500)))
     items: list[Item] = []
     errors: list[SiteError] = []
@@ -96,9 +100,9 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
     return items, errors, files
 
 
-def _parse_or_error(source: Source, config: SiteConfig) -> Item | SiteError:
+def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -> Item | SiteError:
     try:
-        return parse_item(source, config)
+        return parse_item(source, config, assets)
     except ContentError as exc:
         return exc
 
@@ -214,14 +218,15 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
     unchanged files may come back with data None, meaning: keep the one in output/.
     """
     theme = load_theme(config)
-    stamp = build_stamp(config, theme.template_dirs)
+    assets = load_assets(theme.static_dirs)
+    stamp = build_stamp(config, theme.template_dirs, assets)
     in_memory = previous is not None
     if previous is None:
         previous = caching.load_cache(config, stamp)
     elif previous.stamp != stamp:
         previous = Cache(stamp=stamp)
     try:
-        result = _build_stages(config, theme, previous, None if in_memory else config.output)
+        result = _build_stages(config, theme, previous, None if in_memory else config.output, assets)
         result = replace(result, files=list(result.files))
         if in_memory:
             # serve keeps every file's bytes: the next edit re-renders only the pages it changes.
@@ -232,14 +237,15 @@ def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult
         gc.unfreeze()  # serve freezes what it keeps once edits pause (watch.RebuildLoop)
 
 
-def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None) -> BuildResult:
+def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None, assets: Assets
+                  ) -> BuildResult:
     started = time.perf_counter()
     lap = _stopwatch()
     gc.freeze()  # the last build's cache lives as long as this one: the cyclic GC need not walk it
     env = make_environment(theme, previous.env, caching.templates_dir(config) if output is not None else None)
     sources, load_errors, warnings = load_sources(config, previous.files)
     lap("load")
-    items, parse_errors, known = parse_sources(sources, config, previous.files)
+    items, parse_errors, known = parse_sources(sources, config, previous.files, assets)
     lap("parse")
     raise_all(load_errors + parse_errors)
     gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
@@ -250,6 +256,7 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     views = ItemViews(site.by_slug(), keys, config, previous.views)
     rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
     extra = list(layout.sitemap) + static_files(theme)
+    extra += redirect_files(site.items, config, set(fingerprints) | {f.rel_path for f in extra})
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
         cache.views = views.by_key()  # a running serve also keeps item views and the compiled templates
@@ -301,7 +308,8 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     nothing to do: the last build's report is repeated.
     """
     theme = load_theme(config)
-    stamp = build_stamp(config, theme.template_dirs)
+    assets = load_assets(theme.static_dirs)
+    stamp = build_stamp(config, theme.template_dirs, assets)
     inputs = inputs_digest(config, theme, stamp) if config.use_cache else ""
     previous = caching.load_cache(config, stamp, with_items=False)
     if inputs and previous.inputs == inputs and previous.report is not None and output_intact(previous, config.output):
@@ -309,8 +317,13 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
         return report, WriteStats(written=0, unchanged=report.files, removed=0)
     if config.use_cache:
         caching.load_items(previous, config)
+    # A drafts build gives other URLs (drafts take slugs too): it neither compares nor records them.
+    remember_urls = config.use_cache and not config.drafts
     try:
-        result = _build_stages(config, theme, previous, config.output)
+        result = _build_stages(config, theme, previous, config.output, assets)
+        if remember_urls:
+            result = replace(result, warnings=result.warnings + moved_urls(load_previous_urls(config),
+                                                                           result.site.items))
         lap = _stopwatch()
         stats = write_output(result.files, config.output, config.root)
         lap("render and write")
@@ -328,6 +341,8 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
                 cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
         cache.inputs, cache.report = inputs, report
         caching.save_cache(cache, config, previous.files)
+        if remember_urls:
+            save_urls(config, visible_urls(result.site.items))
         lap("save cache")
     return report, stats
 

@@ -14,6 +14,7 @@ from site_builder.config import SiteConfig, with_overrides
 from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
+from site_builder.stages.images import load_assets
 from site_builder.theme import load_theme
 
 log = logging.getLogger(__name__)
@@ -48,8 +49,9 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
     except SiteError as exc:
         return _report(_flatten(exc), [], [], [], strict)
     errors: list[SiteError] = []
+    assets = None  # without a theme, local image paths cannot be checked
     try:
-        load_theme(config)
+        assets = load_assets(load_theme(config).static_dirs)
         theme_ok = True
     except SiteError as exc:
         errors += _flatten(exc)
@@ -59,7 +61,7 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
     items: list[Item] = []
     for source in sources:
         try:
-            items.append(parse_item(source, config))
+            items.append(parse_item(source, config, assets))
         except SiteError as exc:
             errors.append(exc)
     shown = [i for i in items if config.drafts or hidden_reason(i) is None]

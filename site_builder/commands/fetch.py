@@ -223,7 +223,7 @@ def _handle(sub: Subscription, answer: Download | SiteError, before: Validators,
         topics = list(entry.get("topics", []))
         topics += [t for t in sub.topics if t not in topics]
         fresh.append({**entry, "published": False, "topics": topics})
-    created = write_entries(content_dir, fresh, known, pin_slug=True)
+    created = write_entries(content_dir, fresh, known)
     validators = Validators(answer.etag, answer.last_modified, digest, parsed.title)
     report = SourceReport(sub, "fetched", title=parsed.title, created=tuple(created), duplicates=duplicates,
                           filtered=filtered, unusable=len(parsed.failures))

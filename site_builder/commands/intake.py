@@ -64,19 +64,7 @@ def is_duplicate(entry: dict[str, Any], known: KnownContent) -> bool:
     return False
 
 
-def write_entries(content_dir: Path, entries: list[dict[str, Any]], known: KnownContent,
-                  pin_slug: bool = False) -> list[Path]:
-    """Write each entry as a content file, as import does; with pin_slug, a `slug:` unique in content/
-    goes right after the title, so the item keeps its URL when the curator rewrites the headline."""
-    created: list[Path] = []
-    for entry in entries:
-        if pin_slug:
-            base = slugify(entry["title"]) or "item"
-            slug, number = base, 1
-            while slug in known.slugs:
-                number += 1
-                slug = f"{base}-{number}"
-            known.slugs.add(slug)
-            entry = {"title": entry["title"], "slug": slug, **entry}
-        created.append(write_item(content_dir, entry))
-    return created
+def write_entries(content_dir: Path, entries: list[dict[str, Any]], known: KnownContent) -> list[Path]:
+    """Write each entry as a content file (scaffold.write_item pins a `slug:` unique in content/, so the
+    item keeps its URL when the curator rewrites the headline)."""
+    return [write_item(content_dir, entry, taken=known.slugs) for entry in entries]

@@ -12,8 +12,8 @@ from urllib.parse import urlsplit
 import yaml
 
 from site_builder.commands.deploy import WORKFLOW_PATH, github_workflow
-from site_builder.stages.content import CONTENT_SUFFIXES
-from site_builder.errors import ConfigError, OutputError, UsageError
+from site_builder.stages.content import CONTENT_SUFFIXES, content_paths, read_source, split_frontmatter
+from site_builder.errors import ConfigError, ContentError, OutputError, UsageError
 from site_builder.slug import slugify
 from site_builder.urls import is_web_url
 
@@ -204,8 +204,16 @@ def render_item(entry: dict[str, Any], body: str = "") -> str:
     return f"---\n{meta}---\n{body}"
 
 
-def write_item(content_dir: Path, entry: dict[str, Any], body: str = "") -> Path:
-    """Write content/<YYYY-MM-DD>-<slug>.md, adding -2, -3 ... rather than touching an existing file."""
+def write_item(content_dir: Path, entry: dict[str, Any], body: str = "", taken: set[str] | None = None) -> Path:
+    """Write content/<YYYY-MM-DD>-<slug>.md, adding -2, -3 ... rather than touching an existing file.
+
+    The item's slug is written too (`slug:` after the title), unique among the slugs of `taken` (default:
+    every item in content_dir), so a later correction of the headline keeps the page where it is.
+    """
+    taken = taken_slugs(content_dir) if taken is None else taken
+    slug = unique_slug(slugify(entry["title"]) or "item", taken)
+    taken.add(slug)
+    entry = {"title": entry["title"], "slug": slug, **{k: v for k, v in entry.items() if k not in ("title", "slug")}}
     stem = f"{entry['publishedDateTime'][:10]}-{slugify(entry['title']) or 'item'}"
     text = render_item(entry, body)
     number = 1
@@ -225,6 +233,32 @@ def write_item(content_dir: Path, entry: dict[str, Any], body: str = "") -> Path
             raise OutputError(f"cannot write: {exc.strerror}", str(path)) from None
         log.debug("wrote %s", path)
         return path
+
+
+def unique_slug(slug: str, taken: set[str]) -> str:
+    """slug, or slug-2, slug-3 ...: two pinned slugs that are equal would be a build error."""
+    number, candidate = 1, slug
+    while candidate in taken:
+        number += 1
+        candidate = f"{slug}-{number}"
+    return candidate
+
+
+def taken_slugs(content_dir: Path) -> set[str]:
+    """The slug every content file has now: its `slug:`, else the one its title gives (unreadable files: none)."""
+    slugs: set[str] = set()
+    root = content_dir.parent
+    for path in content_paths(content_dir):
+        try:
+            text = read_source(path, path.relative_to(root).as_posix()).text or ""
+            meta = split_frontmatter(text, path.name)[0] if text.startswith("---") else {}
+        except ContentError:
+            continue
+        if isinstance(meta.get("slug"), str):
+            slugs.add(meta["slug"].strip())
+        elif isinstance(meta.get("title"), str) or not meta:
+            slugs.add(slugify(meta.get("title") or text.strip().split("\n", 1)[0]) or "item")
+    return slugs
 
 
 def content_dir_of(root: Path) -> Path:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import html
 import logging
 import mimetypes
 import re
@@ -20,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 from site_builder import __version__
 from site_builder.incremental.cache import Cache
+from site_builder.commands.overlay import error_overlay
 from site_builder.config import load_config
 from site_builder.errors import ConfigError, SiteError
 from site_builder.commands.watch import (WATCHED_DIRS, BuildOutcome, Configure, LiveSite, RebuildLoop, Snapshot, Watcher,
@@ -29,7 +29,6 @@ log = logging.getLogger(__name__)
 
 EVENTS_PATH = "/_site-builder/events"
 PING_SECONDS = 15.0
-MAX_ERRORS_SHOWN = 200
 
 Report = Callable[..., None]  # report(text, error=False): how serve talks to the user (cli.py prints)
 Warn = Callable[[list[str]], None]  # shows a build's warnings (cli.print_warnings)
@@ -122,28 +121,6 @@ def decorate(page: bytes, snapshot: Snapshot, live_reload: bool) -> bytes:
     at = page.lower().rfind(b"</body>")
     at = len(page) if at < 0 else at
     return page[:at] + added.encode("utf-8") + page[at:]
-
-
-def error_overlay(errors: tuple[str, ...], has_site: bool, live_reload: bool) -> str:
-    shown = errors[:MAX_ERRORS_SHOWN]
-    lines = "\n".join(html.escape(line) for line in shown)
-    if len(errors) > len(shown):
-        lines += f"\n… and {len(errors) - len(shown)} more (see the terminal)"
-    heading = ("The last build failed; this is the last version that built." if has_site
-               else "The site could not be built.")
-    after = "Fix the file and save: this page reloads by itself." if live_reload else \
-        "Fix the file and restart the preview (or use --watch)."
-    return (
-        '\n<div id="site-builder-errors" role="alert" style="position:fixed;left:1rem;right:1rem;bottom:1rem;'
-        "z-index:2147483647;max-height:60vh;overflow:auto;box-sizing:border-box;margin:0;padding:1rem 1.25rem;"
-        "background:#fff8f7;color:#1b1b1b;border:3px solid #b3261e;border-radius:8px;"
-        'box-shadow:0 6px 30px rgba(0,0,0,.35);font:15px/1.5 system-ui,sans-serif;text-align:left">\n'
-        f'<p style="margin:0 0 .5rem;font-weight:700;color:#8c1d18">site-builder: {heading}</p>\n'
-        '<pre style="margin:0;padding:.5rem .75rem;white-space:pre-wrap;word-break:break-word;background:#fff;'
-        'color:#1b1b1b;border:1px solid #e0c9c7;font:13px/1.5 ui-monospace,Menlo,Consolas,monospace">'
-        f"{lines}</pre>\n"
-        f'<p style="margin:.5rem 0 0;color:#1b1b1b">{after}</p>\n</div>\n'
-    )
 
 
 def reload_script(generation: int) -> str:

@@ -34,7 +34,7 @@ MANIFEST_FILE = "manifest.pickle"
 ITEMS_FILE = "items-{:02d}.pickle"   # items are kept in shards, so an edit rewrites one of them
 ITEM_SHARDS = 16
 LAYOUT_FILE = "layout.pickle"
-_LIBRARIES = ("markdown", "jinja2", "nh3", "feedgen", "PyYAML", "python-frontmatter")
+_LIBRARIES = ("markdown", "jinja2", "nh3", "feedgen", "PyYAML", "python-frontmatter", "lxml", "imagesize")
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-import nh3
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from site_builder.stages import schema
+from site_builder.stages.images import Assets
+from site_builder.stages.sanitize import sanitize_html
 from site_builder.incremental.cache import Known
 from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
@@ -140,15 +141,18 @@ def decode_source(data: bytes, rel: str, mtime: float) -> Source:
     return Source(rel_path=rel, text=text, mtime=mtime, digest=hashlib.blake2b(data, digest_size=16).hexdigest())
 
 
-def parse_item(source: Source, config: SiteConfig) -> Item:
-    """Turn one Source into an Item, or raise ContentError naming the file and line."""
+def parse_item(source: Source, config: SiteConfig, assets: Assets | None = None) -> Item:
+    """Turn one Source into an Item, or raise ContentError naming the file and line.
+
+    `assets` are the files static/ serves (images.load_assets): local image paths are checked against
+    them and measured. Without them (unit tests) local image paths are taken as they are."""
     text = source.text
     if not text.strip():
         raise ContentError("file is empty", source.rel_path, 1)
     if _has_frontmatter(text):
         meta, body, body_line = split_frontmatter(text, source.rel_path)
         try:
-            return item_from_meta(source, meta, body, config, key_lines(text, body_line))
+            return item_from_meta(source, meta, body, config, key_lines(text, body_line), assets)
         except schema.FieldError as exc:
             line = locate(text, exc.path)
             raise ContentError(exc.message, source.rel_path, line) from None
@@ -230,7 +234,7 @@ def locate(text: str, path: tuple[Any, ...]) -> int:
 
 
 def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: SiteConfig,
-                   lines: dict[str, int] | None = None) -> Item:
+                   lines: dict[str, int] | None = None, assets: Assets | None = None) -> Item:
     """Validate the news schema and render the body: Markdown for .md, escaped paragraphs for .txt."""
     tz = config.tz
     if "date" in meta and "publishedDateTime" in meta:
@@ -268,9 +272,10 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         draft=schema.flag(meta.get("draft"), ("draft",), default=False),
         provider=schema.provider(meta.get("provider"), ("provider",)),
         topics=schema.string_list(meta.get("topics"), ("topics",)),
-        images=schema.listing(meta.get("images"), ("images",), schema.image),
+        images=schema.listing(meta.get("images"), ("images",), lambda v, p: schema.image(v, p, assets)),
         related=schema.listing(meta.get("related"), ("related",),
                                lambda v, p: schema.related_entry(v, p, tz)),
+        aliases=schema.site_paths(meta.get("aliases"), ("aliases",)),
         guid=_guid(schema.text(meta.get("id"), ("id",)), source.rel_path),
         extra=_extra(meta, ("cdnAmpWebUrl",)),
         lines=lines or {},
@@ -318,25 +323,6 @@ def render_markdown(body: str, trust_html: bool) -> str:
 def _markdown() -> markdown.Markdown:
     # One converter per process: building one costs more than converting a typical body.
     return markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists"], output_format="html")
-
-
-_ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "details", "div", "dl",
-    "dt", "em", "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd",
-    "li", "mark", "ol", "p", "pre", "q", "s", "samp", "small", "span", "strong", "sub", "summary", "sup",
-    "table", "tbody", "td", "tfoot", "th", "thead", "time", "tr", "u", "ul", "h1",
-}
-_ALLOWED_ATTRIBUTES = {
-    "a": {"href", "title"}, "img": {"src", "alt", "title", "width", "height"}, "abbr": {"title"},
-    "td": {"align", "colspan", "rowspan"}, "th": {"align", "colspan", "rowspan", "scope"},
-    "time": {"datetime"}, "ol": {"start"}, "code": {"class"}, "q": {"cite"}, "blockquote": {"cite"},
-}
-
-
-def sanitize_html(fragment: str) -> str:
-    """Keep a safe allowlist of tags and attributes; links get rel=noopener noreferrer."""
-    return nh3.clean(fragment, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
-                     url_schemes={"http", "https", "mailto"}, link_rel="noopener noreferrer")
 
 
 def render_plain_text(body: str) -> str:

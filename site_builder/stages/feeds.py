@@ -9,10 +9,13 @@ import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urljoin
 from xml.sax.saxutils import escape
 
+from feedgen.ext.base import BaseEntryExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 
 from site_builder import __version__
 from site_builder.stages.collect import Site, newest
@@ -20,6 +23,7 @@ from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.stages.write import OutputFile
 from site_builder.stages.plan import Page
+from site_builder.stages.views import image_url
 from site_builder.urls import absolute
 
 log = logging.getLogger(__name__)
@@ -31,6 +35,7 @@ _ATTR = re.compile(r"""(\s+)([^\s"'>/=]+)(?:(\s*=\s*)(?:"([^"]*)"|'([^']*)'|([^\
 _URL_ATTRS = frozenset({"href", "src", "poster", "cite", "action", "longdesc", "background"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
 # Seeds the urn:uuid of an `id:` that is not an IRI (Atom ids must be IRIs).
+_MEDIA_NS = "http://search.yahoo.com/mrss/"
 _ID_NAMESPACE = uuid.UUID("0b5c7f4e-2d7e-5a43-9a6e-5f0a9c1d2e30")
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 # The files of one feed, under its path ('/' or '/topics/ai/'); render_feed makes them in this order.
@@ -154,12 +159,34 @@ def add_entry(fg: FeedGenerator, item: Item, config: SiteConfig) -> None:
     fe.summary(item.excerpt or item.title)
     if item.images:
         lead = item.images[0]
-        media = {"url": lead.url, "medium": "image"}
+        media = {"url": image_url(lead, config), "medium": "image"}
         media.update({k: str(v) for k, v in (("width", lead.width), ("height", lead.height)) if v})
         media_type = mimetypes.guess_type(lead.url.split("?", 1)[0])[0]
         if media_type:
             media["type"] = media_type
         fe.media.content(media)
+        if lead.alt or lead.credit:
+            fe.register_extension("imagetext", _ImageText)
+            fe.imagetext.alt, fe.imagetext.credit = lead.alt, lead.credit
+
+
+class _ImageText(BaseEntryExtension):
+    """The lead image's alt text and credit as media:description and media:credit inside its media:content
+    (feedgen's media extension writes neither). Runs after the media extension, which made the element."""
+
+    alt = ""
+    credit = ""
+
+    def extend_atom(self, entry: Any) -> Any:
+        content = entry.find(f".//{{{_MEDIA_NS}}}content")
+        if content is not None:
+            if self.alt:
+                xml_elem(f"{{{_MEDIA_NS}}}description", content, type="plain").text = self.alt
+            if self.credit:
+                xml_elem(f"{{{_MEDIA_NS}}}credit", content).text = self.credit
+        return entry
+
+    extend_rss = extend_atom
 
 
 def entry_id(item: Item) -> str:

@@ -10,7 +10,7 @@ from site_builder.stages.collect import Group, Site, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.urls import absolute
-from site_builder.stages.views import day_label, day_url, describe, group_view, month_label, month_url
+from site_builder.stages.views import day_label, day_url, describe, group_view, image_url, month_label, month_url
 
 RELATED_LIMIT = 5
 
@@ -123,7 +123,7 @@ def home_pages(site: Site, day_of: dict[str, str], config: SiteConfig) -> list[P
     entries = [slug for day in site.days for slug in day.items]
     return [_page("home.html", url, config, title=config.title, kind="home", description=config.description,
                   pager=pager, days=by_day(chunk, day_of), items=Stories(chunk), slugs=tuple(chunk))
-            for url, chunk, pager in paginate("/", entries, config.items_per_page)]
+            for url, chunk, pager in paginate("/", entries, config.page_size)]
 
 
 def item_pages(site: Site, config: SiteConfig) -> list[Page]:
@@ -133,7 +133,8 @@ def item_pages(site: Site, config: SiteConfig) -> list[Page]:
 
 def item_page(item: Item, more: tuple[str, ...], config: SiteConfig) -> Page:
     lead = item.images[0] if item.images else None
-    image = {"url": lead.url, "width": lead.width, "height": lead.height} if lead else None
+    image = {"url": image_url(lead, config), "width": lead.width, "height": lead.height, "alt": lead.alt} \
+        if lead else None
     return _page("item.html", item.url, config, title=item.title, kind="item", description=describe(item),
                  image=image, item=Story(item.slug), more=Stories(more), slugs=(item.slug,) + more)
 
@@ -165,7 +166,7 @@ def group_pages(groups: tuple[Group, ...], prefix: str, template: str, label: st
                  {"title": f"{group.name} (JSON Feed)", "url": f"{base}feed.json",
                   "type": "application/feed+json"}] \
             if prefix == "topics" else []
-        for url, chunk, pager in paginate(base, list(group.items), config.items_per_page):
+        for url, chunk, pager in paginate(base, list(group.items), config.page_size):
             pages.append(_page(template, url, config, title=f"{label}: {group.name}", kind=prefix[:-1],
                                description=f"News about {group.name} from {config.title}." if prefix == "topics"
                                else f"News from {group.name}, curated by {config.title}.",
@@ -187,7 +188,7 @@ def day_pages(days: tuple[Group, ...], config: SiteConfig) -> list[Page]:
         nav = {"newer": {"url": day_url(newer), "label": day_label(newer)} if newer else None,
                "older": {"url": day_url(older), "label": day_label(older)} if older else None,
                "month": {"url": month_url(day.slug[:7]), "label": month_label(day.slug[:7])}}
-        for url, chunk, pager in paginate(day_url(day.slug), list(day.items), config.items_per_page):
+        for url, chunk, pager in paginate(day_url(day.slug), list(day.items), config.page_size):
             pages.append(_page("day.html", url, config, title=f"Edition of {day_label(day.slug)}", kind="day",
                                description=f"{len(day.items)} stories from {day_label(day.slug)}.",
                                pager=pager, day={"date": day.slug, "label": day_label(day.slug),

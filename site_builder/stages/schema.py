@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo
 
 from site_builder.model import Image, Provider, Related
@@ -17,7 +17,7 @@ FIRST_YEAR, LAST_YEAR = 1000, 9998
 KNOWN_KEYS = frozenset({
     "title", "excerpt", "publishedDateTime", "date", "updatedDateTime", "originalUrl", "webUrl",
     "ampWebUrl", "cdnAmpWebUrl", "category", "type", "quality", "heat", "published", "draft",
-    "provider", "topics", "images", "related", "slug", "id",
+    "provider", "topics", "images", "related", "slug", "id", "aliases",
 })
 
 
@@ -152,6 +152,20 @@ def string_list(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
     return tuple(out)
 
 
+_SITE_PATH = re.compile(r"/(?:[A-Za-z0-9._~-]+/)*[A-Za-z0-9._~-]*")
+
+
+def site_paths(value: Any, path: tuple[Any, ...]) -> tuple[str, ...]:
+    """Paths on this site such as '/news/old-title/' (plain ASCII, no '..'): where an item used to live."""
+    paths = string_list(value, path)
+    for i, entry in enumerate(paths):
+        segments = entry.strip("/").split("/")
+        if not _SITE_PATH.fullmatch(entry) or any(s in (".", "..") for s in segments):
+            raise FieldError(path + (i,), f"{describe(path + (i,))} must be a path on this site such as "
+                                          f"/news/old-title/, not {entry!r}")
+    return paths
+
+
 def mapping(value: Any, path: tuple[Any, ...]) -> dict[str, Any] | None:
     if value is None:
         return None
@@ -182,15 +196,28 @@ def listing(value: Any, path: tuple[Any, ...], each: Callable[[Any, tuple[Any, .
     return tuple(each(entry, path + (i,)) for i, entry in enumerate(value))
 
 
-def image(value: Any, path: tuple[Any, ...]) -> Image:
-    if isinstance(value, str):
-        return Image(url=web_url(value, path) or "")
-    data = mapping(value, path) or {}
-    url = web_url(data.get("url"), path + ("url",))
+def image(value: Any, path: tuple[Any, ...], assets: Mapping[str, tuple[int | None, int | None]] | None = None
+          ) -> Image:
+    """An image: an http(s) URL or a site path served from static/ (checked against `assets` when given;
+    its width and height come from the file unless the frontmatter gives both)."""
+    data = {"url": value} if isinstance(value, str) else mapping(value, path) or {}
+    url_path = path if isinstance(value, str) else path + ("url",)
+    url = text(data.get("url"), url_path)
     if not url:
-        raise FieldError(path + ("url",), f"{describe(path + ('url',))} is required")
-    return Image(url=url, width=whole(data.get("width"), path + ("width",)),
-                 height=whole(data.get("height"), path + ("height",)))
+        raise FieldError(url_path, f"{describe(url_path)} is required")
+    width, height = whole(data.get("width"), path + ("width",)), whole(data.get("height"), path + ("height",))
+    if url.startswith("/") and not url.startswith("//"):
+        if assets is not None and url not in assets:
+            raise FieldError(url_path, f"{describe(url_path)}: no file {url} in static/ (put the image at "
+                                       f"static{url}, or use an http(s) URL)")
+        if assets is not None and (width is None or height is None):
+            width, height = assets[url]
+    elif not is_web_url(url):
+        raise FieldError(url_path, f"{describe(url_path)} must be an http(s) URL or a path on this site such as "
+                                   f"/img/photo.png, not {url!r}")
+    return Image(url=url, width=width, height=height, alt=text(data.get("alt"), path + ("alt",)) or "",
+                 caption=text(data.get("caption"), path + ("caption",)) or "",
+                 credit=text(data.get("credit"), path + ("credit",)) or "")
 
 
 def related_entry(value: Any, path: tuple[Any, ...], tz: ZoneInfo) -> Related:

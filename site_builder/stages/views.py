@@ -12,7 +12,9 @@ from markupsafe import Markup
 
 from site_builder.stages.collect import Group, Site, group_slug, hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.model import Item
+from site_builder.model import Image, Item
+from site_builder.stages.images import is_site_path
+from site_builder.urls import absolute
 
 _TAG = re.compile(r"<[^>]+>")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -78,8 +80,8 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "provider": ({"name": item.provider.name, "domain": item.provider.domain,
                       "url": f"/sources/{group_slug(item.provider.name)}/"} if item.provider else None),
         "topics": [{"name": t, "slug": group_slug(t), "url": f"/topics/{group_slug(t)}/"} for t in item.topics],
-        "image": {"url": lead.url, "width": lead.width, "height": lead.height} if lead else None,
-        "images": [{"url": i.url, "width": i.width, "height": i.height} for i in item.images],
+        "image": image_view(lead, config) if lead else None,
+        "images": [image_view(i, config) for i in item.images],
         "related": [{"title": r.title, "url": r.url, "excerpt": r.excerpt, "date": when_view(r.date, config),
                      "provider": r.provider.name if r.provider else None} for r in item.related],
         "quality": item.quality,
@@ -90,6 +92,17 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "source_file": item.rel_path,
         "extra": item.extra,
     }
+
+
+def image_view(image: Image, config: SiteConfig) -> dict[str, Any]:
+    """`url` as written (a site path goes through link() in templates), `absolute` for meta tags and feeds."""
+    return {"url": image.url, "absolute": image_url(image, config), "width": image.width, "height": image.height,
+            "alt": image.alt, "caption": image.caption, "credit": image.credit}
+
+
+def image_url(image: Image, config: SiteConfig) -> str:
+    """The image's absolute URL: a site path ('/img/x.png') joined onto base_url."""
+    return absolute(config.base_url, image.url) if is_site_path(image.url) else image.url
 
 
 def describe(item: Item) -> str:

@@ -1,0 +1,47 @@
+"""The URL each visible item had at the last build, kept as plain JSON beside the build cache.
+
+One pair of functions, so whatever stores build state next can take it over: `load_previous_urls`
+and `save_urls`. Only visible items are stored (hidden content is never written anywhere); a missing
+or damaged file is only a build without the "URL changed" warnings.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+
+from site_builder.config import SiteConfig
+
+log = logging.getLogger(__name__)
+
+URLS_FILE = "urls.json"
+_CACHE_DIR = ".site-builder-cache"  # the build cache's folder (incremental/cache.py)
+
+
+def _path(config: SiteConfig) -> Path:
+    return config.root / _CACHE_DIR / URLS_FILE
+
+
+def load_previous_urls(config: SiteConfig) -> dict[str, str]:
+    """content path -> URL at the last build; {} when there is no record or it cannot be read."""
+    try:
+        data = json.loads(_path(config).read_text("utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        log.warning("ignoring unreadable %s: %s", _path(config), exc)
+        return {}
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        return {}
+    return data
+
+
+def save_urls(config: SiteConfig, urls: dict[str, str]) -> None:
+    """Replace the record atomically (the folder exists once a build has saved its cache)."""
+    path = _path(config)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f"{URLS_FILE}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(urls, sort_keys=True, indent=0, ensure_ascii=False), "utf-8")
+    os.replace(tmp, path)
