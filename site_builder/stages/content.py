@@ -19,7 +19,7 @@ import nh3
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from site_builder.stages import schema
+from site_builder.stages import limits, schema
 from site_builder.incremental.cache import Known
 from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
@@ -152,6 +152,11 @@ def parse_item(source: Source, config: SiteConfig) -> Item:
         except schema.FieldError as exc:
             line = locate(text, exc.path)
             raise ContentError(exc.message, source.rel_path, line) from None
+        except limits.LimitError as exc:
+            # The body starts with the newline that ends the closing '---' line (body_line), and
+            # item_from_meta strips the blank lines after it.
+            skipped = len(body) - len(body.lstrip("\n"))
+            raise ContentError(exc.message, source.rel_path, body_line + skipped - 1 + exc.line) from None
         except RecursionError:
             raise ContentError("the body is nested too deeply to render (lists or quotes hundreds of levels "
                                "deep)", source.rel_path, body_line + 1) from None
@@ -236,6 +241,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     if "date" in meta and "publishedDateTime" in meta:
         raise schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one")
     title = schema.text(meta.get("title"), ("title",), required=True) or ""
+    _bounded_text(title, limits.MAX_TITLE_CHARS, ("title",))
     date = schema.when(meta.get("publishedDateTime", meta.get("date")),
                        ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
     explicit_slug = schema.text(meta.get("slug"), ("slug",))
@@ -245,6 +251,9 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     schema.web_url(meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
     body = body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
+    _bounded_item(meta)
+    if is_markdown:
+        limits.check_markdown(body)
     kind = "link" if not body.strip() else "article" if is_markdown else "text"
     item = Item(
         rel_path=source.rel_path,
@@ -281,6 +290,36 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
                    else render_plain_text(body))
 
 
+def _bounded_text(value: str | None, limit: int, path: tuple[Any, ...]) -> None:
+    problem = limits.too_long(value or "", limit, schema.describe(path))
+    if problem:
+        raise schema.FieldError(path, problem)
+
+
+def _bounded_item(meta: dict[str, Any]) -> None:
+    """The counts and lengths an item's output grows with (see limits); checked on the parsed values."""
+    for key, limit in (("topics", limits.MAX_TOPICS), ("images", limits.MAX_IMAGES),
+                       ("related", limits.MAX_RELATED)):
+        value = meta.get(key)
+        if isinstance(value, list):
+            problem = limits.at_most(len(value), limit, key)
+            if problem:
+                raise schema.FieldError((key, limit), problem)
+    topics = meta.get("topics")
+    for index, name in enumerate(topics if isinstance(topics, list) else [topics]):
+        if isinstance(name, str):
+            _bounded_text(name.strip(), limits.MAX_NAME_CHARS, ("topics", index) if isinstance(topics, list)
+                          else ("topics",))
+    provider = meta.get("provider")
+    name = provider.get("name") if isinstance(provider, dict) else provider
+    if isinstance(name, str):
+        _bounded_text(name.strip(), limits.MAX_NAME_CHARS,
+                      ("provider", "name") if isinstance(provider, dict) else ("provider",))
+    excerpt = meta.get("excerpt")
+    if isinstance(excerpt, str):
+        _bounded_text(excerpt.strip(), limits.MAX_EXCERPT_CHARS, ("excerpt",))
+
+
 def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
     """A .txt without frontmatter: first non-empty line is the title, the rest paragraphs."""
     if not source.rel_path.lower().endswith(".txt"):
@@ -288,6 +327,9 @@ def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
                            "(at least a title)", source.rel_path, 1)
     lines = source.text.strip("\n").split("\n")
     title = lines[0].strip()
+    problem = limits.too_long(title, limits.MAX_TITLE_CHARS, "title (the first line)")
+    if problem:
+        raise ContentError(problem, source.rel_path, len(source.text) - len(source.text.lstrip("\n")) + 1)
     body = "\n".join(lines[1:]).strip("\n")
     paragraphs = _paragraphs(body)
     return Item(

@@ -1,0 +1,99 @@
+"""Bound what one content file may cost: limits checked before a body is rendered or an item is placed.
+
+Python-Markdown's inline patterns are quadratic: every `[` (link, image) and `<` (autolink, tag) scans
+on through the rest of its paragraph, and a paragraph of many constructs is re-scanned after each one
+(20,000 `[` then 20,000 `]` takes minutes). No option of the library bounds this, and a build may run
+on serve's rebuild thread, where no alarm can interrupt it, so the cost is bounded before rendering:
+a body is scanned once, in linear time, and refused with the line of the paragraph that breaks a limit.
+The figures come from benchmarks/hostile.py: at every limit a body renders in about a second.
+
+Counts in frontmatter are bounded too: each topic adds a page showing the item, and every one of those
+pages lists all the item's topics, so output grows with the square of an item's topic count.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A Markdown body, in characters: past this even plain prose takes seconds.
+MAX_BODY_CHARS = 500_000
+# One paragraph (lines between blank lines, outside fenced code): the span one `[` or `<` may scan.
+MAX_PARAGRAPH_CHARS = 20_000
+# `[` and `<` (links, images, autolinks, tags): per paragraph, and in the whole body.
+MAX_PARAGRAPH_OPENERS = 200
+MAX_BODY_OPENERS = 1_000
+# Columns of indentation, quote and list markers before a line's text: how deep blocks may nest.
+MAX_NESTING_COLUMNS = 64
+
+# Per item, in frontmatter.
+MAX_TOPICS = 50
+MAX_IMAGES = 50
+MAX_RELATED = 50
+MAX_NAME_CHARS = 200        # a topic or provider name
+MAX_TITLE_CHARS = 1_000
+MAX_EXCERPT_CHARS = 10_000
+
+_FENCE = re.compile(r"[ \t>]*(`{3,}|~{3,})")
+_NESTING = re.compile(r"(?:[ \t]|>|[-*+](?=[ \t])|\d{1,9}[.)](?=[ \t]))*")
+
+
+class LimitError(ValueError):
+    """A body breaks a limit; `line` counts from the body's first line (1)."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def check_markdown(body: str) -> None:
+    """Raise LimitError if rendering `body` could cost more than the limits allow (one linear pass)."""
+    if len(body) > MAX_BODY_CHARS:
+        raise LimitError(f"the body is too long to render ({len(body):,} characters; at most "
+                         f"{MAX_BODY_CHARS:,}); split the item", 1)
+    fence = ""
+    start, chars, openers, total = 0, 0, 0, 0
+    for number, line in enumerate(body.split("\n"), start=1):
+        marker = _FENCE.match(line)
+        if fence:
+            if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
+                fence = ""
+            continue  # code is not scanned for links
+        if marker:
+            fence = marker.group(1)
+            start, chars, openers = 0, 0, 0
+            continue
+        if not line.strip():
+            start, chars, openers = 0, 0, 0
+            continue
+        nesting = len(_NESTING.match(line).group(0).expandtabs(4))
+        if nesting > MAX_NESTING_COLUMNS:
+            raise LimitError(f"nested too deeply ({nesting} columns of indentation, quote and list markers; "
+                             f"at most {MAX_NESTING_COLUMNS})", number)
+        start = start or number
+        chars += len(line) + 1
+        count = line.count("[") + line.count("<")
+        openers += count
+        total += count
+        if chars > MAX_PARAGRAPH_CHARS:
+            raise LimitError(f"paragraph too long to render (over {MAX_PARAGRAPH_CHARS:,} characters without "
+                             "a blank line); split it with blank lines", start)
+        if openers > MAX_PARAGRAPH_OPENERS:
+            raise LimitError(f"too many links or tags in one paragraph (over {MAX_PARAGRAPH_OPENERS} '[' or "
+                             "'<'); split it with blank lines", start)
+        if total > MAX_BODY_OPENERS:
+            raise LimitError(f"too many links or tags in the body (over {MAX_BODY_OPENERS:,} '[' or '<' per "
+                             "item); split the item", number)
+
+
+def at_most(count: int, limit: int, what: str) -> str | None:
+    """The message for a list longer than its limit, or None."""
+    if count <= limit:
+        return None
+    return f"{what}: {count:,} entries; an item may have at most {limit}"
+
+
+def too_long(value: str, limit: int, what: str) -> str | None:
+    if len(value) <= limit:
+        return None
+    return f"{what} is too long ({len(value):,} characters; at most {limit:,})"
