@@ -29,8 +29,8 @@ HOSTILE = {
                                  "content/bad.md:17: too many links or tags in the body (over 1,000 '[' or '<' "
                                  "per item); split the item"),
     "one-huge-paragraph": (HEAD + "Some *text* with a [link](http://x) and `code`. " * 6_000,
-                           "content/bad.md:5: too many links or tags in one paragraph (over 200 '[' or '<'); "
-                           "split it with blank lines"),
+                           "content/bad.md:5: paragraph too long to render (over 20,000 characters without a "
+                           "blank line); split it with blank lines"),
     "body-too-long": (HEAD + "A short paragraph of plain prose.\n\n" * 20_000,
                       "content/bad.md:5: the body is too long to render (699,998 characters; at most 500,000); "
                       "split the item"),
