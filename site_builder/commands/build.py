@@ -25,7 +25,7 @@ from site_builder.stages.write import OutputFile, WriteStats, write_output
 from site_builder.incremental.parallel import fork_imap, fork_map
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
-from site_builder.theme import Theme, load_theme, make_environment, static_files
+from site_builder.theme import Theme, load_theme, make_environment, static_files, static_warnings
 from site_builder.stages.views import ItemViews, site_view
 
 log = logging.getLogger(__name__)
@@ -257,6 +257,7 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     else:
         cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}
         cache.outputs.update((f.rel_path, ("", 0, 0)) for f in extra)
+    warnings += static_warnings(theme)
     return BuildResult(files=chain(rendering, extra), site=site, pages=len(pages),
                        warnings=warnings + list(site.warnings), seconds=time.perf_counter() - started,
                        cache=cache, rendered=rendered, file_count=len(fingerprints) + len(extra),

@@ -14,7 +14,7 @@ from site_builder.config import SiteConfig, with_overrides
 from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
-from site_builder.theme import load_theme
+from site_builder.theme import load_theme, static_warnings
 
 log = logging.getLogger(__name__)
 
@@ -48,13 +48,15 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
     except SiteError as exc:
         return _report(_flatten(exc), [], [], [], strict)
     errors: list[SiteError] = []
+    static: list[str] = []
     try:
-        load_theme(config)
+        static = static_warnings(load_theme(config))
         theme_ok = True
     except SiteError as exc:
         errors += _flatten(exc)
         theme_ok = False
     sources, load_errors, warnings = load_sources(config)
+    warnings += static
     errors += load_errors
     items: list[Item] = []
     for source in sources:

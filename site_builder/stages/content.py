@@ -24,6 +24,7 @@ from site_builder.incremental.cache import Known
 from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
+from site_builder.files import NotRegularFile, check_regular, read_regular, walk_tree
 from site_builder.model import Item, Source
 from site_builder.slug import is_safe_slug, slugify
 
@@ -71,9 +72,9 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     known = known or {}
     sources: list[Source] = []
     errors: list[SiteError] = []
-    warnings: list[str] = []
     start = len(str(config.root)) + 1
-    for full in walk_files(config.content_dir):
+    found, warnings = walk_tree(config.content_dir, is_ignored)
+    for full in found:
         rel = full[start:].replace(os.sep, "/")
         if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
@@ -104,21 +105,23 @@ def walk_content(content_dir: Path) -> list[Path]:
 
 def walk_files(folder: Path) -> list[str]:
     """walk_content as path strings (plain strings: at tens of thousands of files, Path objects cost)."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not is_ignored(d)]
-        prefix = dirpath + os.sep
-        found.extend(prefix + f for f in filenames if not is_ignored(f))
-    return sorted(found, key=lambda p: p.split(os.sep))
+    return walk_tree(folder, is_ignored)[0]
 
 
 def read_source(path: Path, rel: str) -> Source:
-    """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files."""
-    stat = path.stat()
+    """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files,
+    and anything but a regular file (a FIFO or a link to /dev/zero would never finish reading)."""
+    try:
+        stat = check_regular(path)
+    except NotRegularFile as exc:
+        raise ContentError(f"{exc.strerror}; content files must be regular files (remove it)", rel) from None
     if stat.st_size > MAX_FILE_BYTES:
         raise ContentError(f"file is too large ({stat.st_size:,} bytes); content files are limited to "
                            f"{MAX_FILE_BYTES // 1024 // 1024} MiB", rel)
-    data = path.read_bytes()
+    try:
+        data = read_regular(path)
+    except NotRegularFile as exc:
+        raise ContentError(f"{exc.strerror}; content files must be regular files (remove it)", rel) from None
     return decode_source(data, rel, stat.st_mtime)
 
 
