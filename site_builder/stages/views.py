@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +41,18 @@ def month_label(month: str) -> str:
     return f"{MONTHS[number - 1]} {year}"
 
 
+def machine_time(moment: datetime) -> datetime:
+    """The moment with an offset every machine-readable format can write (HTML, RFC 822, RFC 3339, W3C).
+
+    Local mean time, a zone's offset before standard time (Europe/Amsterdam until 1937: +00:19:32), has
+    seconds that none of them can hold: such a moment is given in UTC instead (the same instant).
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        return moment.astimezone(timezone.utc)
+    return moment
+
+
 def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | None:
     """A date as the templates need it: ISO for machines, a short label for people, in the site timezone."""
     if moment is None:
@@ -49,7 +61,7 @@ def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | N
     month = MONTHS[local.month - 1]
     clock = f"{local.hour:02d}:{local.minute:02d}"
     return {
-        "iso": local.isoformat(),
+        "iso": machine_time(local).isoformat(),
         "date": f"{local.day} {month[:3]} {local.year}",
         "time": clock,
         "label": f"{local.day} {month} {local.year}, {clock} {local.tzname()}",
