@@ -193,9 +193,11 @@ def fragment_renderer(env: jinja2.Environment):
     return fragment
 
 
-def static_files(theme: Theme) -> list[OutputFile]:
-    """Theme static files (parents first, so a child theme or the site's static/ wins)."""
-    return [OutputFile(rel, _read_static(path, theme.site_root)) for rel, path in static_sources(theme).items()]
+def static_files(theme: Theme, sources: dict[str, Path] | None = None) -> list[OutputFile]:
+    """Theme static files (parents first, so a child theme or the site's static/ wins); `sources` is
+    static_sources(theme) when the caller has it already."""
+    chosen = static_sources(theme) if sources is None else sources
+    return [OutputFile(rel, _read_static(path, theme.site_root)) for rel, path in chosen.items()]
 
 
 def static_sources(theme: Theme) -> dict[str, Path]:

@@ -18,6 +18,7 @@ from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.stages.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
+from site_builder.stages.claims import find_clashes
 from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source
@@ -25,7 +26,8 @@ from site_builder.stages.write import OutputFile, WriteStats, write_output
 from site_builder.incremental.parallel import fork_imap, fork_map
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
-from site_builder.theme import Theme, load_theme, make_environment, static_files, static_warnings
+from site_builder.theme import (Theme, load_theme, make_environment, static_files, static_sources,
+                                static_warnings)
 from site_builder.stages.views import ItemViews, site_view
 
 log = logging.getLogger(__name__)
@@ -245,11 +247,13 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
     layout, keys = lay_out(items, known, previous, config)
     site, pages = layout.site, layout.pages
+    static = static_sources(theme)
+    raise_all(find_clashes(layout.paths, pages, site, config, static))
     gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
     views = ItemViews(site.by_slug(), keys, config, previous.views)
     rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
-    extra = list(layout.sitemap) + static_files(theme)
+    extra = list(layout.sitemap) + static_files(theme, static)
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
         cache.views = views.by_key()  # a running serve also keeps item views and the compiled templates
