@@ -28,7 +28,7 @@ from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
 from site_builder.theme import (Theme, load_theme, make_environment, static_files, static_sources,
                                 static_warnings)
-from site_builder.stages.views import ItemViews, site_view
+from site_builder.stages.views import GroupSlugs, ItemViews, site_view
 
 log = logging.getLogger(__name__)
 
@@ -112,10 +112,13 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def item_keys(items: tuple[Item, ...], known: dict[str, Known]) -> dict[str, str]:
-    """slug -> what the item's view is made from: its file's digest, final URL and date."""
+def item_keys(items: tuple[Item, ...], known: dict[str, Known], site: Site) -> dict[str, str]:
+    """slug -> what the item's view is made from: its file's digest, final URL and date, and the slugs
+    of its topics and provider (which another item's names can move: collect.group_slugs)."""
+    slugs = GroupSlugs.of(site)
     return {i.slug: f"{known[i.rel_path].digest if i.rel_path in known else id(i)}|{i.url}|{i.date.isoformat()}"
-            f"|{hidden_reason(i)}" for i in items}
+            f"|{hidden_reason(i)}|{[slugs.topic(t) for t in i.topics]}"
+            f"|{slugs.provider(i.provider.name) if i.provider else ''}" for i in items}
 
 
 def page_fingerprint(stamp: str, page: Page, site_key: str, keys_by_slug: dict[str, str]) -> str:
@@ -186,7 +189,8 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     if layout is not None and layout.shape == shape:
         changed = {rel: k.item for rel, k in known.items() if previous.files.get(rel) is not k}
         moved, dirty = relayout(layout, changed, config)
-        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known)}
+        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known,
+                                           moved.site)}
         site_key = _site_key(moved.site, config)
         fingerprints = tuple(page_fingerprint(previous.stamp, moved.pages[index], site_key, keys) if index in dirty
                              else fp for index, fp in enumerate(layout.fingerprints))
@@ -195,7 +199,7 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     log.debug("layout: planned afresh (%s)", "no earlier layout" if layout is None else "an item moved")
     site = collect(items, config)
     pages = plan(site, config)
-    keys = item_keys(site.items, known)
+    keys = item_keys(site.items, known, site)
     site_key = _site_key(site, config)
     fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
     sitemap = tuple(render_sitemap(pages, site, config))
@@ -251,7 +255,7 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     raise_all(find_clashes(layout.paths, pages, site, config, static))
     gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
-    views = ItemViews(site.by_slug(), keys, config, previous.views)
+    views = ItemViews(site.by_slug(), keys, config, previous.views, GroupSlugs.of(site))
     rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
     extra = list(layout.sitemap) + static_files(theme, static)
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
@@ -70,7 +71,9 @@ def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | N
     }
 
 
-def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
+def item_view(item: Item, config: SiteConfig, slugs: GroupSlugs | None = None) -> dict[str, Any]:
+    """`slugs` are the site's topic and provider slugs (collect.group_slugs); without them, each name's own."""
+    topic_slug, provider_slug = (slugs.topic, slugs.provider) if slugs else (group_slug, group_slug)
     date = when_view(item.date, config)
     lead = item.images[0] if item.images else None
     return {
@@ -88,8 +91,8 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "source_host": source_host(item.source_url),
         "amp_url": item.amp_url,
         "provider": ({"name": item.provider.name, "domain": item.provider.domain,
-                      "url": f"/sources/{group_slug(item.provider.name)}/"} if item.provider else None),
-        "topics": [{"name": t, "slug": group_slug(t), "url": f"/topics/{group_slug(t)}/"} for t in item.topics],
+                      "url": f"/sources/{provider_slug(item.provider.name)}/"} if item.provider else None),
+        "topics": [{"name": t, "slug": topic_slug(t), "url": f"/topics/{topic_slug(t)}/"} for t in item.topics],
         "image": {"url": lead.url, "width": lead.width, "height": lead.height} if lead else None,
         "images": [{"url": i.url, "width": i.width, "height": i.height} for i in item.images],
         "related": [{"title": r.title, "url": r.url, "excerpt": r.excerpt, "date": when_view(r.date, config),
@@ -109,17 +112,36 @@ def describe(item: Item) -> str:
     return item.excerpt or _text_start(item.body_html)
 
 
+@dataclass(frozen=True)
+class GroupSlugs:
+    """A site's slugs for topic and provider names, as functions of the name."""
+
+    topics: dict[str, str]
+    providers: dict[str, str]
+
+    def topic(self, name: str) -> str:
+        return self.topics.get(name) or group_slug(name)
+
+    def provider(self, name: str) -> str:
+        return self.providers.get(name) or group_slug(name)
+
+    @classmethod
+    def of(cls, site: Site) -> GroupSlugs:
+        return cls(site.topic_slugs, site.provider_slugs)
+
+
 class ItemViews(dict):
     """slug -> item view, each made when a page first needs it (so only for the pages rendered), or
     taken from an earlier build when the item's key is the same."""
 
     def __init__(self, items: dict[str, Item], keys: dict[str, str], config: SiteConfig,
-                 earlier: dict[str, dict[str, Any]] | None = None) -> None:
+                 earlier: dict[str, dict[str, Any]] | None = None, slugs: GroupSlugs | None = None) -> None:
         super().__init__()
         self._items, self._keys, self._config, self._earlier = items, keys, config, earlier or {}
+        self._slugs = slugs
 
     def __missing__(self, slug: str) -> dict[str, Any]:
-        view = self._earlier.get(self._keys[slug]) or item_view(self._items[slug], self._config)
+        view = self._earlier.get(self._keys[slug]) or item_view(self._items[slug], self._config, self._slugs)
         self[slug] = view
         return view
 
