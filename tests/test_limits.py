@@ -17,17 +17,24 @@ HOSTILE = {
                  "content/bad.md:7: paragraph too long to render (over 20,000 characters without a blank line); "
                  "split it with blank lines"),
     "brackets-over-lines": (HEAD + "\n".join(["["] * 4_000 + ["]"] * 4_000),
-                            "content/bad.md:5: too many links or tags in one paragraph (over 200 '[' or '<'); "
-                            "split it with blank lines"),
+                            "content/bad.md:2005: too many links or tags in the body (over 2,000 '[' or '<' per "
+                            "item); split the item"),
     "images-open": (HEAD + "![" * 1_000 + "\n",
-                    "content/bad.md:5: too many links or tags in one paragraph (over 200 '[' or '<'); "
-                    "split it with blank lines"),
+                    "content/bad.md:5: too many links or tags for the length of their paragraphs ('[' and '<' "
+                 "times their paragraph's length reach 2,001,000 here, at most 2,000,000); split long paragraphs with "
+                 "blank lines"),
     "autolinks-open": (HEAD + "<http://a " * 500 + "\n",
-                       "content/bad.md:5: too many links or tags in one paragraph (over 200 '[' or '<'); "
-                       "split it with blank lines"),
+                       "content/bad.md:5: too many links or tags for the length of their paragraphs ('[' and '<' "
+                 "times their paragraph's length reach 2,500,500 here, at most 2,000,000); split long paragraphs with "
+                 "blank lines"),
     "links-in-many-paragraphs": (HEAD + "\n\n".join(["[a](https://x.org/) " * 150] * 10),
-                                 "content/bad.md:17: too many links or tags in the body (over 1,000 '[' or '<' "
-                                 "per item); split the item"),
+                                 "content/bad.md:13: too many links or tags for the length of their paragraphs ('[' and '<' "
+                 "times their paragraph's length reach 2,250,750 here, at most 2,000,000); split long paragraphs with "
+                 "blank lines"),
+    "tags-in-two-paragraphs": (HEAD + "\n\n".join(["<b>x</b> " * 120 + "word " * 1_000] * 2),
+                               "content/bad.md:7: too many links or tags for the length of their paragraphs ('[' and '<' "
+                 "times their paragraph's length reach 2,918,880 here, at most 2,000,000); split long paragraphs with "
+                 "blank lines"),
     "one-huge-paragraph": (HEAD + "Some *text* with a [link](http://x) and `code`. " * 6_000,
                            "content/bad.md:5: paragraph too long to render (over 20,000 characters without a "
                            "blank line); split it with blank lines"),
@@ -87,21 +94,23 @@ def test_a_plain_text_title_line_is_bounded(make_site, run_cli):
 
 @pytest.mark.timeout(60)
 def test_content_at_the_limits_builds(make_site, run_cli):
-    paragraph = "See [this](https://example.org/a) and <https://example.org/b>. " * 100   # 200 openers
+    paragraph = "See [this](https://example.org/a) and <https://example.org/b>. " * 50   # 100 openers
     code_block = "```\n" + "x[<\n" * 5_000 + "```\n"    # code is not scanned for links
     nested = "".join("  " * i + "- level\n" for i in range(32))
-    body = "\n\n".join([paragraph] * 5 + [code_block, nested])
+    short = "\n\n".join(["Two [links](https://example.org/a) in [one](https://example.org/c) line."] * 700)
+    body = "\n\n".join([paragraph] * 5 + [code_block, nested, short])
     topics = "".join(f"  - topic {i}\n" for i in range(limits.MAX_TOPICS))
     root = make_site({**SITE, "content/big.md": f"---\ntitle: Big\ndate: 2024-05-01T09:00:00Z\ntopics:\n{topics}"
                                                 f"---\n{body}"})
     code, _, err = run_cli("build", "--source", root)
     assert code == 0, err
     page = (root / "output/news/big/index.html").read_text()
-    assert page.count('href="https://example.org/a"') == 500
+    assert page.count('href="https://example.org/a"') == 250 + 700
 
 
 def test_limit_lines_count_from_the_body():
     with pytest.raises(LimitError) as caught:
-        check_markdown("ok\n\n```\n" + "[" * 500 + "\n```\n\nfine\n\n" + "[" * 201)
+        check_markdown("ok\n\n```\n" + "[" * 1_500 + "\n```\n\nfine\n\n" + "[" * 1_415)
     assert (caught.value.line, caught.value.message) == (
-        9, "too many links or tags in one paragraph (over 200 '[' or '<'); split it with blank lines")
+        9, "too many links or tags for the length of their paragraphs ('[' and '<' times their paragraph's "
+           "length reach 2,003,640 here, at most 2,000,000); split long paragraphs with blank lines")

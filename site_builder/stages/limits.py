@@ -19,9 +19,11 @@ import re
 MAX_BODY_CHARS = 500_000
 # One paragraph (lines between blank lines, outside fenced code): the span one `[` or `<` may scan.
 MAX_PARAGRAPH_CHARS = 20_000
-# `[` and `<` (links, images, autolinks, tags): per paragraph, and in the whole body.
-MAX_PARAGRAPH_OPENERS = 200
-MAX_BODY_OPENERS = 1_000
+# `[` and `<` (links, images, autolinks, tags) in the whole body.
+MAX_BODY_OPENERS = 2_000
+# Each `[` or `<` costs about the length of its paragraph: the sum over the body, at most. 100 links in
+# a paragraph of 20,000 characters, or 1,000 links in paragraphs of 2,000, render in about a second.
+MAX_LINK_COST = 2_000_000
 # Columns of indentation, quote and list markers before a line's text: how deep blocks may nest.
 MAX_NESTING_COLUMNS = 64
 
@@ -52,18 +54,20 @@ def check_markdown(body: str) -> None:
         raise LimitError(f"the body is too long to render ({len(body):,} characters; at most "
                          f"{MAX_BODY_CHARS:,}); split the item", 1)
     fence = ""
-    start, chars, openers, total = 0, 0, 0, 0
-    for number, line in enumerate(body.split("\n"), start=1):
+    start, chars, openers, total, cost = 0, 0, 0, 0, 0
+    for number, line in enumerate(body.split("\n") + [""], start=1):
         marker = _FENCE.match(line)
         if fence:
             if marker and marker.group(1)[0] == fence[0] and len(marker.group(1)) >= len(fence):
                 fence = ""
             continue  # code is not scanned for links
-        if marker:
-            fence = marker.group(1)
-            start, chars, openers = 0, 0, 0
-            continue
-        if not line.strip():
+        if marker or not line.strip():  # a paragraph ends: what its links cost is known
+            cost += openers * chars
+            if cost > MAX_LINK_COST:
+                raise LimitError(f"too many links or tags for the length of their paragraphs ('[' and '<' "
+                                 f"times their paragraph's length reach {cost:,} here, at most "
+                                 f"{MAX_LINK_COST:,}); split long paragraphs with blank lines", start)
+            fence = marker.group(1) if marker else ""
             start, chars, openers = 0, 0, 0
             continue
         nesting = len(_NESTING.match(line).group(0).expandtabs(4))
@@ -78,9 +82,6 @@ def check_markdown(body: str) -> None:
         if chars > MAX_PARAGRAPH_CHARS:
             raise LimitError(f"paragraph too long to render (over {MAX_PARAGRAPH_CHARS:,} characters without "
                              "a blank line); split it with blank lines", start)
-        if openers > MAX_PARAGRAPH_OPENERS:
-            raise LimitError(f"too many links or tags in one paragraph (over {MAX_PARAGRAPH_OPENERS} '[' or "
-                             "'<'); split it with blank lines", start)
         if total > MAX_BODY_OPENERS:
             raise LimitError(f"too many links or tags in the body (over {MAX_BODY_OPENERS:,} '[' or '<' per "
                              "item); split the item", number)
