@@ -39,7 +39,7 @@ HOSTILE = {
                            "content/bad.md:5: paragraph too long to render (over 20,000 characters without a "
                            "blank line); split it with blank lines"),
     "body-too-long": (HEAD + "A short paragraph of plain prose.\n\n" * 20_000,
-                      "content/bad.md:5: the body is too long to render (699,998 characters; at most 500,000); "
+                      "content/bad.md:5: the body is too long to render (699,998 characters; at most 250,000); "
                       "split the item"),
     "nested-lists": (HEAD + "".join("  " * i + "- x\n" for i in range(100)),
                      "content/bad.md:37: nested too deeply (66 columns of indentation, quote and list markers; "

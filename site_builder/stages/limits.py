@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 
 # A Markdown body, in characters: past this even plain prose takes seconds.
-MAX_BODY_CHARS = 500_000
+MAX_BODY_CHARS = 250_000
 # One paragraph (lines between blank lines, outside fenced code): the span one `[` or `<` may scan.
 MAX_PARAGRAPH_CHARS = 20_000
 # `[` and `<` (links, images, autolinks, tags) in the whole body.
