@@ -13,7 +13,7 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
-from site_builder.files import NotRegularFile, check_regular, read_regular, walk_tree
+from site_builder.files import NotRegularFile, check_regular, read_regular, special_kind, walk_tree
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -86,11 +86,14 @@ def load_theme(config: SiteConfig) -> Theme:
 
 def read_theme_toml(folder: Path, site_root: Path) -> dict[str, str]:
     path = folder / "theme.toml"
+    shown = _shown(path, site_root)
+    if path.exists() and not path.is_file():
+        raise ThemeError(f"{special_kind(path.stat().st_mode)}, not a regular file; theme.toml must be a regular "
+                         "file (remove it)", shown)
     if not path.is_file():
         return {}
-    shown = _shown(path, site_root)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(read_regular(path).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ThemeError(f"invalid theme.toml: {exc}", shown) from None
     unknown = set(data) - THEME_KEYS

@@ -92,7 +92,7 @@ BAD = {
                          "content/bad.md:3: topics[0] contains the control character U+001B; remove it"),
     "huge-file": ({"content/bad.md": BIG},
                   "content/bad.md: file is too large (5,242,899 bytes); content files are limited to 5 MiB"),
-    "nested-too-deep": ({"content/bad.md": "---\ntitle: T\n---\n" + "".join("  " * i + "- x\n" for i in range(600))},
+    "nested-too-deep": ({"content/bad.md": "---\ntitle: T\n---\n" + "".join("  " * i + "- x\n" for i in range(100))},
                         "content/bad.md:36: nested too deeply (66 columns of indentation, quote and list "
                         "markers; at most 64)"),
     "slug-slash": ({"content/bad.md": "---\ntitle: T\nslug: a/b\n---\n"},

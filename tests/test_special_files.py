@@ -120,3 +120,23 @@ def test_walk_tree_lists_linked_files_and_sorts(tmp_path):
     files, warnings = walk_tree(tmp_path / "top", lambda name: False)
     assert [os.path.relpath(f, tmp_path) for f in files] == ["top/a.md", "top/b/x.md", "top/c.md"]
     assert warnings == []
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("kind", ["fifo", "dev-zero"])
+@pytest.mark.parametrize("command", ["build", "check"])
+def test_a_special_site_toml_or_theme_toml_is_refused(kind, command, make_site, run_cli):
+    make, what = MAKERS[kind]
+    root = make_site({"content/good.md": SITE["content/good.md"]})
+    make(root / "site.toml")
+    code, _, err = run_cli(command, "--source", root)
+    assert code == 1
+    assert f"site.toml: {what}, not a regular file; site.toml must be a regular file (remove it)\n" in err
+    (root / "site.toml").unlink()
+    (root / "site.toml").write_text('theme = "mine"\n')
+    make(root / "themes/mine/theme.toml")
+    (root / "themes/mine/templates").mkdir()
+    code, _, err = run_cli(command, "--source", root)
+    assert code == 1
+    assert f"themes/mine/theme.toml: {what}, not a regular file; theme.toml must be a regular file (remove it)\n" \
+        in err
