@@ -12,7 +12,7 @@ from tests.test_serve import SITE, EventStream, Preview, story, write
 
 PIPE_LINE = ("content/2024/pipe.md: a FIFO (named pipe), not a regular file; content files must be regular files "
              "(remove it)")
-BRACKETS_LINE = ("content/2024/alpha.md:4: paragraph too long to render (over 20,000 characters without a blank "
+BRACKETS_LINE = ("content/2024/alpha.md:4: paragraph too long to render (over 10,000 characters without a blank "
                  "line); split it with blank lines")
 
 

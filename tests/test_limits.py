@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from site_builder.stages import limits
+from site_builder.stages.content import render_markdown
 from site_builder.stages.limits import LimitError, check_markdown
 
 SITE = {"site.toml": 'title = "Digest"\nbase_url = "https://example.org/"\n',
@@ -14,7 +15,7 @@ HEAD = "---\ntitle: T\ndate: 2024-05-01T09:00:00Z\n---\n"   # the body starts on
 # name -> (content/bad.md, the whole of stderr)
 HOSTILE = {
     "brackets": (HEAD + "Intro.\n\n" + "[" * 20_000 + "]" * 20_000 + "\n",
-                 "content/bad.md:7: paragraph too long to render (over 20,000 characters without a blank line); "
+                 "content/bad.md:7: paragraph too long to render (over 10,000 characters without a blank line); "
                  "split it with blank lines"),
     "brackets-over-lines": (HEAD + "\n".join(["["] * 4_000 + ["]"] * 4_000),
                             "content/bad.md:2005: too many links or tags in the body (over 2,000 '[' or '<' per "
@@ -36,7 +37,7 @@ HOSTILE = {
                  "times their paragraph's length reach 2,918,880 here, at most 2,000,000); split long paragraphs with "
                  "blank lines"),
     "one-huge-paragraph": (HEAD + "Some *text* with a [link](http://x) and `code`. " * 4_000,
-                           "content/bad.md:5: paragraph too long to render (over 20,000 characters without a "
+                           "content/bad.md:5: paragraph too long to render (over 10,000 characters without a "
                            "blank line); split it with blank lines"),
     "body-too-long": (HEAD + "A short paragraph of plain prose.\n\n" * 20_000,
                       "content/bad.md:5: the body is too long to render (699,998 characters; at most 250,000); "
@@ -114,3 +115,28 @@ def test_limit_lines_count_from_the_body():
     assert (caught.value.line, caught.value.message) == (
         9, "too many links or tags for the length of their paragraphs ('[' and '<' times their paragraph's "
            "length reach 2,003,640 here, at most 2,000,000); split long paragraphs with blank lines")
+
+
+@pytest.mark.timeout(60)
+def test_a_long_body_renders_in_a_worker_exactly_as_in_place():
+    body = "\n\n".join(f"Paragraph {n} with a [link](https://example.org/{n}) and *emphasis*." for n in range(400))
+    assert len(body) > limits.IN_PLACE_CHARS
+    assert limits.render_within(lambda text: render_markdown(text, False), body) == render_markdown(body, False)
+
+
+@pytest.mark.timeout(60)
+def test_a_body_that_renders_too_long_is_stopped(make_site, run_cli, monkeypatch):
+    monkeypatch.setattr(limits, "RENDER_SECONDS", 0.2)
+    slow = "\n\n".join(["-\n" * 4_900] * 5)   # setext/rule lines: quadratic per paragraph, under every count limit
+    root = make_site({**SITE, "content/slow.md": HEAD + slow})
+    code, _, err = run_cli("build", "--source", root)
+    assert (code, err) == (1, "content/slow.md:5: the body took more than 0.2 s to render and was stopped; "
+                              "simplify it or split the item\n")
+    assert not (root / "output").exists()
+
+
+def test_a_recursion_error_in_the_worker_is_raised_again():
+    def deep(text: str) -> str:
+        raise RecursionError
+    with pytest.raises(RecursionError):
+        limits.render_within(deep, "x" * (limits.IN_PLACE_CHARS + 1))

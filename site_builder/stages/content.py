@@ -289,8 +289,8 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     )
     if kind == "link" or (hidden_reason(item) is not None and not config.drafts):
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
-    return replace(item, body_html=render_markdown(body, config.trust_html) if kind == "article"
-                   else render_plain_text(body))
+    return replace(item, body_html=limits.render_within(lambda text: render_markdown(text, config.trust_html), body)
+                   if kind == "article" else render_plain_text(body))
 
 
 def _bounded_text(value: str | None, limit: int, path: tuple[Any, ...]) -> None:

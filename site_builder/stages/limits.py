@@ -13,19 +13,31 @@ pages lists all the item's topics, so output grows with the square of an item's 
 
 from __future__ import annotations
 
+import os
 import re
+import select
+import signal
+import time
+from typing import Callable
 
 # A Markdown body, in characters: past this even plain prose takes seconds.
 MAX_BODY_CHARS = 250_000
 # One paragraph (lines between blank lines, outside fenced code): the span one `[` or `<` may scan.
-MAX_PARAGRAPH_CHARS = 20_000
+MAX_PARAGRAPH_CHARS = 10_000
 # `[` and `<` (links, images, autolinks, tags) in the whole body.
 MAX_BODY_OPENERS = 2_000
-# Each `[` or `<` costs about the length of its paragraph: the sum over the body, at most. 100 links in
-# a paragraph of 20,000 characters, or 1,000 links in paragraphs of 2,000, render in about a second.
+# Each `[` or `<` costs about the length of its paragraph: the sum over the body, at most. 200 links in
+# a paragraph of 10,000 characters, or 1,000 links in paragraphs of 2,000, render in about a second.
 MAX_LINK_COST = 2_000_000
 # Columns of indentation, quote and list markers before a line's text: how deep blocks may nest.
 MAX_NESTING_COLUMNS = 64
+
+# A body longer than this is rendered in a forked worker that is stopped after RENDER_SECONDS: the
+# limits above bound the known quadratic cases, but Python-Markdown has more (thousands of '# a' or
+# '-' lines in one paragraph), and a clock bounds them all. Shorter bodies render in place (a fork
+# costs some milliseconds), where the worst such case measured takes under a second.
+IN_PLACE_CHARS = 10_000
+RENDER_SECONDS = 10.0
 
 # Per item, in frontmatter.
 MAX_TOPICS = 50
@@ -98,3 +110,51 @@ def too_long(value: str, limit: int, what: str) -> str | None:
     if len(value) <= limit:
         return None
     return f"{what} is too long ({len(value):,} characters; at most {limit:,})"
+
+
+def render_within(render: Callable[[str], str], body: str, seconds: float | None = None) -> str:
+    """render(body), in a forked worker stopped after `seconds` when the body is long (LimitError then).
+
+    The worker sends the HTML back through a pipe; a RecursionError in it is raised again here. Where
+    there is no fork, or the body is short, render runs in place.
+    """
+    if len(body) <= IN_PLACE_CHARS or not hasattr(os, "fork"):
+        return render(body)
+    seconds = RENDER_SECONDS if seconds is None else seconds
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the worker: render, send, and leave without running any of the parent's clean-up
+        code = 0
+        try:
+            os.close(read_end)
+            data = render(body).encode("utf-8")
+            while data:
+                data = data[os.write(write_end, data):]
+        except RecursionError:
+            code = 3
+        except BaseException:  # noqa: BLE001 - the parent renders again in place to report it
+            code = 1
+        os._exit(code)
+    os.close(write_end)
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read_end], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                raise LimitError(f"the body took more than {seconds:g} s to render and was stopped; simplify "
+                                 "it or split the item", 1)
+            chunk = os.read(read_end, 1 << 16)
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    code = os.waitstatus_to_exitcode(status)
+    if code == 3:
+        raise RecursionError("the body is nested too deeply to render")
+    if code != 0:
+        return render(body)  # an unexpected failure: again in place, so that its exception reaches the caller
+    return b"".join(chunks).decode("utf-8")
