@@ -1,8 +1,9 @@
 """Time the worst content inputs tried against the limits (site_builder/stages/limits.py) and print a table.
 
 Three rows per class where it applies: Python-Markdown on the attack without any limit (small sizes only:
-the cost is quadratic), the worst body that still passes the limits (rendered), and the attack at full
-size (refused by the pre-scan). Then whole builds: an item with the most topics allowed, and the
+the cost is quadratic), the worst body that still passes the limits (rendered; for the classes only the
+clock bounds, the longest body rendered in place), and the attack at full size (refused by the pre-scan,
+or stopped by the render clock, limits.RENDER_SECONDS). Then whole builds: an item with the most topics allowed, and the
 2,000-topic item that used to write 595 MB.
 
     PYTHONPATH=. python benchmarks/hostile.py [--quick]
@@ -55,6 +56,10 @@ CASES: dict[str, tuple[Callable[[int], str], tuple[int, ...], str, str]] = {
                              _at_limit_paragraphs("[a](http://x) ", "word "), "[a](http://x) and `code`. " * 40_000),
     "![ short paragraphs": (lambda n: "\n\n".join(["![" * 100 + "a " * 500] * n), (5, 20),
                             _at_limit_paragraphs("![", "a ", 1_000), "\n\n".join(["![" * 100 + "a " * 500] * 100)),
+    "'-' lines, paragraphs": (lambda n: "\n\n".join(["-\n" * 4_900] * n), (1, 4),
+                              "\n\n".join(["-\n" * 4_990] * 2), "\n\n".join(["-\n" * 4_990] * 25)),
+    "'# a' lines, paragraphs": (lambda n: "\n\n".join(["# a\n" * 2_400] * n), (1, 4),
+                                "\n\n".join(["# a\n" * 2_490] * 2), "\n\n".join(["# a\n" * 2_490] * 25)),
     "nested lists": (lambda n: "".join("  " * i + "- x\n" for i in range(n)), (200, 400),
                      "".join("  " * i + "- x\n" for i in range(L.MAX_NESTING_COLUMNS // 2 - 1)),
                      "".join("  " * i + "- x\n" for i in range(2_000))),

@@ -244,7 +244,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     if "date" in meta and "publishedDateTime" in meta:
         raise schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one")
     title = schema.text(meta.get("title"), ("title",), required=True) or ""
-    _bounded_text(title, limits.MAX_TITLE_CHARS, ("title",))
+    limits.check_text(title, limits.MAX_TITLE_CHARS, ("title",))
     date = schema.when(meta.get("publishedDateTime", meta.get("date")),
                        ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
     explicit_slug = schema.text(meta.get("slug"), ("slug",))
@@ -254,7 +254,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     schema.web_url(meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
     body = body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
-    _bounded_item(meta)
+    limits.check_frontmatter(meta)
     if is_markdown:
         limits.check_markdown(body)
     kind = "link" if not body.strip() else "article" if is_markdown else "text"
@@ -291,36 +291,6 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
     return replace(item, body_html=limits.render_within(lambda text: render_markdown(text, config.trust_html), body)
                    if kind == "article" else render_plain_text(body))
-
-
-def _bounded_text(value: str | None, limit: int, path: tuple[Any, ...]) -> None:
-    problem = limits.too_long(value or "", limit, schema.describe(path))
-    if problem:
-        raise schema.FieldError(path, problem)
-
-
-def _bounded_item(meta: dict[str, Any]) -> None:
-    """The counts and lengths an item's output grows with (see limits); checked on the parsed values."""
-    for key, limit in (("topics", limits.MAX_TOPICS), ("images", limits.MAX_IMAGES),
-                       ("related", limits.MAX_RELATED)):
-        value = meta.get(key)
-        if isinstance(value, list):
-            problem = limits.at_most(len(value), limit, key)
-            if problem:
-                raise schema.FieldError((key, limit), problem)
-    topics = meta.get("topics")
-    for index, name in enumerate(topics if isinstance(topics, list) else [topics]):
-        if isinstance(name, str):
-            _bounded_text(name.strip(), limits.MAX_NAME_CHARS, ("topics", index) if isinstance(topics, list)
-                          else ("topics",))
-    provider = meta.get("provider")
-    name = provider.get("name") if isinstance(provider, dict) else provider
-    if isinstance(name, str):
-        _bounded_text(name.strip(), limits.MAX_NAME_CHARS,
-                      ("provider", "name") if isinstance(provider, dict) else ("provider",))
-    excerpt = meta.get("excerpt")
-    if isinstance(excerpt, str):
-        _bounded_text(excerpt.strip(), limits.MAX_EXCERPT_CHARS, ("excerpt",))
 
 
 def item_from_plain_text(source: Source, config: SiteConfig) -> Item:

@@ -18,7 +18,9 @@ import re
 import select
 import signal
 import time
-from typing import Callable
+from typing import Any, Callable
+
+from site_builder.stages.schema import FieldError, describe
 
 # A Markdown body, in characters: past this even plain prose takes seconds.
 MAX_BODY_CHARS = 250_000
@@ -97,6 +99,34 @@ def check_markdown(body: str) -> None:
         if total > MAX_BODY_OPENERS:
             raise LimitError(f"too many links or tags in the body (over {MAX_BODY_OPENERS:,} '[' or '<' per "
                              "item); split the item", number)
+
+
+def check_text(value: str | None, limit: int, path: tuple[Any, ...]) -> None:
+    """A FieldError (at the key's line) for a text longer than its limit."""
+    problem = too_long(value or "", limit, describe(path))
+    if problem:
+        raise FieldError(path, problem)
+
+
+def check_frontmatter(meta: dict[str, Any]) -> None:
+    """The counts and lengths an item's output grows with; a FieldError at the first entry past a limit."""
+    for key, limit in (("topics", MAX_TOPICS), ("images", MAX_IMAGES), ("related", MAX_RELATED)):
+        value = meta.get(key)
+        if isinstance(value, list):
+            problem = at_most(len(value), limit, key)
+            if problem:
+                raise FieldError((key, limit), problem)
+    topics = meta.get("topics")
+    for index, name in enumerate(topics if isinstance(topics, list) else [topics]):
+        if isinstance(name, str):
+            check_text(name.strip(), MAX_NAME_CHARS, ("topics", index) if isinstance(topics, list) else ("topics",))
+    provider = meta.get("provider")
+    name = provider.get("name") if isinstance(provider, dict) else provider
+    if isinstance(name, str):
+        check_text(name.strip(), MAX_NAME_CHARS, ("provider", "name") if isinstance(provider, dict) else ("provider",))
+    excerpt = meta.get("excerpt")
+    if isinstance(excerpt, str):
+        check_text(excerpt.strip(), MAX_EXCERPT_CHARS, ("excerpt",))
 
 
 def at_most(count: int, limit: int, what: str) -> str | None:
