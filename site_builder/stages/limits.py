@@ -39,7 +39,7 @@ MAX_NESTING_COLUMNS = 64
 # '-' lines in one paragraph), and a clock bounds them all. Shorter bodies render in place (a fork
 # costs some milliseconds), where the worst such case measured takes under a second.
 IN_PLACE_CHARS = 10_000
-RENDER_SECONDS = 10.0
+RENDER_SECONDS = 5.0
 
 # Per item, in frontmatter.
 MAX_TOPICS = 50
