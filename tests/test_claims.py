@@ -80,3 +80,12 @@ def test_check_and_build_report_the_same_clash(name, make_site, run_cli):
     assert (code, out, err) == (1, "", message + "\n")
     assert read_tree(root / "output") == before
     assert "File exists" not in err
+
+
+def test_check_reports_an_output_folder_build_would_refuse(make_site, run_cli):
+    root = make_site({**SITE, "output/mine.txt": "hand-made"})
+    message = (f"refusing to replace {root / 'output'}: it is not empty and was not written by site-builder "
+               "(no .site-builder-output file); empty it or choose another --output\n")
+    assert run_cli("check", "--source", root)[::2] == (1, message)
+    assert run_cli("build", "--source", root)[::2] == (1, message)
+    assert (root / "output/mine.txt").read_text() == "hand-made"

@@ -14,6 +14,7 @@ from site_builder.config import SiteConfig, with_overrides
 from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
+from site_builder.stages.write import check_target
 from site_builder.theme import load_theme, static_warnings
 
 log = logging.getLogger(__name__)
@@ -79,6 +80,10 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
             build_site(config)  # templates and feeds, rendered in memory only
         except SiteError as exc:
             errors += _flatten(exc)
+    try:
+        check_target(config.output, config.root)  # build would refuse this output folder before writing
+    except SiteError as exc:
+        errors.append(exc)
     return _report(errors, warnings, items, shown, strict)
 
 
