@@ -3,9 +3,10 @@
 Python-Markdown's inline patterns are quadratic: every `[` (link, image) and `<` (autolink, tag) scans
 on through the rest of its paragraph, and a paragraph of many constructs is re-scanned after each one
 (20,000 `[` then 20,000 `]` takes minutes). No option of the library bounds this, and a build may run
-on serve's rebuild thread, where no alarm can interrupt it, so the cost is bounded before rendering:
-a body is scanned once, in linear time, and refused with the line of the paragraph that breaks a limit.
-The figures come from benchmarks/hostile.py: at every limit a body renders in about a second.
+on serve's rebuild thread, where no alarm can interrupt it, so the known cases are bounded before
+rendering: a body is scanned once, in linear time, and refused with the line of the paragraph that
+breaks a limit. The cases no count captures are bounded by a clock: a long body renders in a forked
+worker that is stopped after RENDER_SECONDS (render_within). The figures come from benchmarks/hostile.py.
 
 Counts in frontmatter are bounded too: each topic adds a page showing the item, and every one of those
 pages lists all the item's topics, so output grows with the square of an item's topic count.
@@ -37,7 +38,7 @@ MAX_NESTING_COLUMNS = 64
 # A body longer than this is rendered in a forked worker that is stopped after RENDER_SECONDS: the
 # limits above bound the known quadratic cases, but Python-Markdown has more (thousands of '# a' or
 # '-' lines in one paragraph), and a clock bounds them all. Shorter bodies render in place (a fork
-# costs some milliseconds), where the worst such case measured takes under a second.
+# costs some milliseconds), where the worst such case measured takes about a second.
 IN_PLACE_CHARS = 10_000
 RENDER_SECONDS = 5.0
 
