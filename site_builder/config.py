@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from site_builder.errors import ConfigError, SiteErrors, raise_all
+from site_builder.files import read_regular, special_kind
 from site_builder.stages.schema import code_point, control_character
 from site_builder.slug import is_safe_slug
 from site_builder.urls import RESERVED_SEGMENTS, is_web_url
@@ -90,8 +91,11 @@ def load_config(root: Path, overrides: dict[str, Any] | None = None) -> SiteConf
     path = root / CONFIG_FILE
     values: dict[str, Any] = {}
     text = ""
+    if path.exists() and not path.is_file():  # a FIFO or a link to /dev/zero: reading it would never end
+        raise ConfigError(f"{special_kind(path.stat().st_mode)}, not a regular file; site.toml must be a regular "
+                          "file (remove it)", CONFIG_FILE)
     if path.is_file():
-        data = path.read_bytes()
+        data = read_regular(path)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

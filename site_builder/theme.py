@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import tomllib
 from dataclasses import dataclass
 from importlib import resources
@@ -15,6 +14,7 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
+from site_builder.files import NotRegularFile, check_regular, read_regular, special_kind, walk_tree
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -93,16 +93,21 @@ def load_theme(config: SiteConfig) -> Theme:
         seen.append(name)
         folders.append(folder)
         name = read_theme_toml(folder, config.root).get("extends")
-    return Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
+    theme = Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
+    check_template_files(theme)
+    return theme
 
 
 def read_theme_toml(folder: Path, site_root: Path) -> dict[str, str]:
     path = folder / "theme.toml"
+    shown = _shown(path, site_root)
+    if path.exists() and not path.is_file():
+        raise ThemeError(f"{special_kind(path.stat().st_mode)}, not a regular file; theme.toml must be a regular "
+                         "file (remove it)", shown)
     if not path.is_file():
         return {}
-    shown = _shown(path, site_root)
     try:
-        data = tomllib.loads(path.read_text("utf-8"))
+        data = tomllib.loads(read_regular(path).decode("utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ThemeError(f"invalid theme.toml: {exc}", shown) from None
     unknown = set(data) - THEME_KEYS
@@ -205,14 +210,47 @@ def fragment_renderer(env: jinja2.Environment):
     return fragment
 
 
-def static_files(theme: Theme) -> list[OutputFile]:
-    """Theme static files (parents first, so a child theme or the site's static/ wins)."""
+def static_files(theme: Theme, sources: dict[str, Path] | None = None) -> list[OutputFile]:
+    """Theme static files (parents first, so a child theme or the site's static/ wins); `sources` is
+    static_sources(theme) when the caller has it already."""
+    chosen = static_sources(theme) if sources is None else sources
+    return [OutputFile(rel, _read_static(path, theme.site_root)) for rel, path in chosen.items()]
+
+
+def static_sources(theme: Theme) -> dict[str, Path]:
+    """Output path -> the static file that fills it, sorted by output path."""
     chosen: dict[str, Path] = {}
     for folder in reversed(theme.static_dirs):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in filenames:
-                if not name.startswith("."):
-                    path = Path(dirpath, name)
-                    chosen[path.relative_to(folder).as_posix()] = path
-    return [OutputFile(rel, chosen[rel].read_bytes()) for rel in sorted(chosen)]
+        for path in walk_tree(folder, _hidden)[0]:
+            chosen[Path(path).relative_to(folder).as_posix()] = Path(path)
+    return dict(sorted(chosen.items()))
+
+
+def static_warnings(theme: Theme) -> list[str]:
+    """Linked folders in static folders that are skipped (see files.walk_tree)."""
+    return [w for folder in theme.static_dirs for w in walk_tree(folder, _hidden)[1]]
+
+
+def _hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _read_static(path: Path, site_root: Path) -> bytes:
+    try:
+        return read_regular(path)
+    except NotRegularFile as exc:
+        raise ThemeError(f"{exc.strerror}; static files must be regular files (remove it)",
+                         _shown(path, site_root)) from None
+    except OSError as exc:  # a dangling link, a file without read permission
+        raise ThemeError(f"cannot read file: {exc.strerror}", _shown(path, site_root)) from None
+
+
+def check_template_files(theme: Theme) -> None:
+    """Refuse a FIFO, socket or device among the templates before anything reads them (a read never ends)."""
+    for folder in theme.template_dirs:
+        for path in walk_tree(folder, _hidden)[0]:
+            try:
+                check_regular(path)
+            except NotRegularFile as exc:
+                raise ThemeError(f"{exc.strerror}; templates must be regular files (remove it)",
+                                 _shown(Path(path), theme.site_root)) from None

@@ -21,6 +21,7 @@ from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.stages.content import load_sources, parse_item, walk_files
 from site_builder.errors import ContentError, SiteError, raise_all
+from site_builder.stages.claims import find_clashes
 from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source
@@ -28,8 +29,9 @@ from site_builder.stages.write import OutputFile, WriteStats, write_output
 from site_builder.incremental.parallel import fork_imap, fork_map
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
-from site_builder.theme import Theme, load_theme, make_environment, static_files
-from site_builder.stages.views import ItemViews, site_view
+from site_builder.theme import (Theme, load_theme, make_environment, static_files, static_sources,
+                                static_warnings)
+from site_builder.stages.views import GroupSlugs, ItemViews, site_view
 
 log = logging.getLogger(__name__)
 
@@ -114,10 +116,13 @@ def _stat(path: str) -> os.stat_result | None:
         return None
 
 
-def item_keys(items: tuple[Item, ...], known: dict[str, Known]) -> dict[str, str]:
-    """slug -> what the item's view is made from: its file's digest, final URL and date."""
+def item_keys(items: tuple[Item, ...], known: dict[str, Known], site: Site) -> dict[str, str]:
+    """slug -> what the item's view is made from: its file's digest, final URL and date, and the slugs
+    of its topics and provider (which another item's names can move: collect.group_slugs)."""
+    slugs = GroupSlugs.of(site)
     return {i.slug: f"{known[i.rel_path].digest if i.rel_path in known else id(i)}|{i.url}|{i.date.isoformat()}"
-            f"|{hidden_reason(i)}" for i in items}
+            f"|{hidden_reason(i)}|{[slugs.topic(t) for t in i.topics]}"
+            f"|{slugs.provider(i.provider.name) if i.provider else ''}" for i in items}
 
 
 def page_fingerprint(stamp: str, page: Page, site_key: str, keys_by_slug: dict[str, str]) -> str:
@@ -188,7 +193,8 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     if layout is not None and layout.shape == shape:
         changed = {rel: k.item for rel, k in known.items() if previous.files.get(rel) is not k}
         moved, dirty = relayout(layout, changed, config)
-        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known)}
+        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known,
+                                           moved.site)}
         site_key = _site_key(moved.site, config)
         fingerprints = tuple(page_fingerprint(previous.stamp, moved.pages[index], site_key, keys) if index in dirty
                              else fp for index, fp in enumerate(layout.fingerprints))
@@ -197,7 +203,7 @@ def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config:
     log.debug("layout: planned afresh (%s)", "no earlier layout" if layout is None else "an item moved")
     site = collect(items, config)
     pages = plan(site, config)
-    keys = item_keys(site.items, known)
+    keys = item_keys(site.items, known, site)
     site_key = _site_key(site, config)
     fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
     sitemap = tuple(render_sitemap(pages, site, config))
@@ -251,11 +257,13 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
     layout, keys = lay_out(items, known, previous, config)
     site, pages = layout.site, layout.pages
+    static = static_sources(theme)
+    raise_all(find_clashes(layout.paths, pages, site, config, static))
     gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
     lap("collect and plan")
-    views = ItemViews(site.by_slug(), keys, config, previous.views)
+    views = ItemViews(site.by_slug(), keys, config, previous.views, GroupSlugs.of(site))
     rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
-    extra = list(layout.sitemap) + static_files(theme)
+    extra = list(layout.sitemap) + static_files(theme, static)
     extra += redirect_files(site.items, config, set(fingerprints) | {f.rel_path for f in extra})
     cache = Cache(stamp=previous.stamp, files=known, layout=layout)
     if output is None:
@@ -264,6 +272,7 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
     else:
         cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}
         cache.outputs.update((f.rel_path, ("", 0, 0)) for f in extra)
+    warnings += static_warnings(theme)
     return BuildResult(files=chain(rendering, extra), site=site, pages=len(pages),
                        warnings=warnings + list(site.warnings), seconds=time.perf_counter() - started,
                        cache=cache, rendered=rendered, file_count=len(fingerprints) + len(extra),

@@ -15,7 +15,8 @@ from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
 from site_builder.stages.images import load_assets
-from site_builder.theme import load_theme
+from site_builder.stages.write import check_target
+from site_builder.theme import load_theme, static_warnings
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +51,17 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
         return _report(_flatten(exc), [], [], [], strict)
     errors: list[SiteError] = []
     assets = None  # without a theme, local image paths cannot be checked
+    static: list[str] = []
     try:
-        assets = load_assets(load_theme(config).static_dirs)
+        theme = load_theme(config)
+        assets = load_assets(theme.static_dirs)
+        static = static_warnings(theme)
         theme_ok = True
     except SiteError as exc:
         errors += _flatten(exc)
         theme_ok = False
     sources, load_errors, warnings = load_sources(config)
+    warnings += static
     errors += load_errors
     items: list[Item] = []
     for source in sources:
@@ -79,6 +84,10 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
             build_site(config)  # templates and feeds, rendered in memory only
         except SiteError as exc:
             errors += _flatten(exc)
+    try:
+        check_target(config.output, config.root)  # build would refuse this output folder before writing
+    except SiteError as exc:
+        errors.append(exc)
     return _report(errors, warnings, items, shown, strict)
 
 

@@ -5,10 +5,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+
+from anyascii import anyascii
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, raise_all
@@ -38,6 +41,8 @@ class Site:
     days: tuple[Group, ...]                 # newest first; slug is YYYY-MM-DD; items ranked
     hidden: dict[str, int] = field(default_factory=dict)   # reason -> count
     warnings: tuple[str, ...] = ()
+    topic_slugs: dict[str, str] = field(default_factory=dict)      # every spelling of a topic -> its slug
+    provider_slugs: dict[str, str] = field(default_factory=dict)   # the same for providers
 
     def by_slug(self) -> dict[str, Item]:
         return {item.slug: item for item in self.items}
@@ -59,13 +64,19 @@ def collect(items: list[Item], config: SiteConfig) -> Site:
     shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
     raise_all(repeated_ids(shown))
     shown, url_warnings = assign_urls(shown, config)
+    topic_slugs, topic_warnings = group_slugs(shown, lambda i: i.topics, "topic", "topics")
+    provider_slugs, provider_warnings = group_slugs(shown, lambda i: (i.provider.name,) if i.provider else (),
+                                                    "provider", "sources", "provider")
     return Site(
         items=tuple(shown),
-        topics=group_by(shown, lambda i: i.topics),
-        providers=group_by(shown, lambda i: (i.provider.name,) if i.provider else ()),
+        topics=group_by(shown, lambda i: i.topics, topic_slugs),
+        providers=group_by(shown, lambda i: (i.provider.name,) if i.provider else (), provider_slugs),
         days=group_days(shown, config),
         hidden=dict(sorted(hidden.items())),
-        warnings=tuple(url_warnings + duplicate_sources(shown) + dated_by_mtime(shown)),
+        warnings=tuple(url_warnings + topic_warnings + provider_warnings + duplicate_sources(shown)
+                       + dated_by_mtime(shown)),
+        topic_slugs=topic_slugs,
+        provider_slugs=provider_slugs,
     )
 
 
@@ -138,18 +149,79 @@ def _reserved(url: str) -> bool:
 
 @lru_cache(maxsize=4096)
 def group_slug(name: str) -> str:
-    """Lowercase ASCII slug; names with no ASCII letters get a short stable hash instead."""
-    return slugify(name) or "t-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    """A name's own slug: transliterated to lowercase ASCII ('Наука 2024' -> 'nauka-2024'), or a short
+    stable hash for a name with nothing to transliterate. Two names may share it: see group_slugs."""
+    return slugify(anyascii(name)) or "t-" + hashlib.sha1(name.encode()).hexdigest()[:8]
 
 
-def group_by(items: list[Item], names_of) -> tuple[Group, ...]:
-    """Groups keyed by slug; 'AI' and 'ai' are one group, shown under the spelling used most."""
+@lru_cache(maxsize=4096)
+def group_key(name: str) -> str:
+    """What makes two spellings one topic: case, Unicode compatibility forms and the separators
+    (spaces, '-', '_') between words do not count ('AI' = 'ai', 'Machine learning' = 'machine-learning')."""
+    return " ".join(_SEPARATORS.split(unicodedata.normalize("NFKC", name).casefold())).strip()
+
+
+_SEPARATORS = re.compile(r"[\s_-]+")
+# Symbols that tell names apart and have a name to spell them with ('C++' and 'C#' are not 'C').
+_SYMBOLS = {"+": " plus ", "#": " sharp ", "&": " and ", "@": " at ", "%": " percent ", "*": " star ",
+            "=": " equals ", "/": " slash ", ".": " dot ", "!": " bang ", "$": " dollar ", "~": " tilde "}
+
+
+def group_slugs(items: list[Item], names_of, noun: str, prefix: str, key_name: str = "topics"
+                ) -> tuple[dict[str, str], list[str]]:
+    """Every spelling of every topic (or provider) name -> its slug; distinct names never share one.
+
+    A name keeps its own slug unless a different name has the same one. Then the name whose words
+    are exactly the slug's ('C' for 'c') keeps it, and each other one gets its symbols spelled out
+    ('c-plus-plus', 'c-sharp') or, failing that, a short hash of the name: the same names always give
+    the same slugs. Each name moved off its own slug is a warning at the first file that uses it.
+    """
+    first_use: dict[str, tuple[str, str]] = {}   # key -> (a spelling, the first file using it: path:line)
+    spellings: dict[str, list[str]] = defaultdict(list)
+    for item in sorted(items, key=lambda i: i.rel_path):
+        for name in names_of(item):
+            key = group_key(name)
+            line = item.lines.get(key_name)
+            first_use.setdefault(key, (name, f"{item.rel_path}:{line}" if line else item.rel_path))
+            if name not in spellings[key]:
+                spellings[key].append(name)
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(first_use):
+        by_slug[group_slug(first_use[key][0])].append(key)
+    slug_of: dict[str, str] = {}
+    warnings: list[str] = []
+    taken = set(by_slug)
+    for slug, keys in by_slug.items():
+        if len(keys) == 1:
+            slug_of[keys[0]] = slug
+            continue
+        plain = [k for k in keys if k.replace(" ", "-") == slug]
+        for key in keys:
+            if key in plain:
+                slug_of[key] = slug
+                continue
+            spelled = slugify(anyascii("".join(_SYMBOLS.get(c, c) for c in first_use[key][0])))
+            if not spelled or spelled in taken:
+                spelled = f"{slug}-{hashlib.sha1(key.encode()).hexdigest()[:6]}"
+            taken.add(spelled)
+            slug_of[key] = spelled
+            others = ", ".join(repr(first_use[k][0]) for k in keys if k != key)
+            name, where = first_use[key]
+            warnings.append(f"{where}: {noun} {name!r} would share /{prefix}/{slug}/ with {others}; "
+                            f"it gets /{prefix}/{spelled}/")
+    mapping = {name: slug_of[key] for key, names in spellings.items() for name in names}
+    return mapping, sorted(warnings)
+
+
+def group_by(items: list[Item], names_of, slugs: dict[str, str]) -> tuple[Group, ...]:
+    """Groups keyed by slug (group_slugs); 'AI' and 'ai' are one group, shown under the spelling used most."""
     members: dict[str, list[str]] = defaultdict(list)
     spellings: dict[str, Counter] = defaultdict(Counter)
     for item in items:
         for name in names_of(item):
-            slug = group_slug(name)
-            members[slug].append(item.slug)
+            slug = slugs[name]
+            if not members[slug] or members[slug][-1] != item.slug:  # 'AI' and 'ai' on one item: once
+                members[slug].append(item.slug)
             spellings[slug][name] += 1
     groups = [Group(slug=s, name=min(spellings[s].items(), key=lambda kv: (-kv[1], kv[0]))[0],
                     items=tuple(members[s])) for s in members]

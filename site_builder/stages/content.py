@@ -18,13 +18,14 @@ import markdown
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from site_builder.stages import schema
+from site_builder.stages import limits, schema
 from site_builder.stages.images import Assets
 from site_builder.stages.sanitize import sanitize_html
 from site_builder.incremental.cache import Known
 from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
+from site_builder.files import NotRegularFile, check_regular, read_regular, walk_tree
 from site_builder.model import Item, Source
 from site_builder.slug import is_safe_slug, slugify
 
@@ -72,9 +73,9 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     known = known or {}
     sources: list[Source] = []
     errors: list[SiteError] = []
-    warnings: list[str] = []
     start = len(str(config.root)) + 1
-    for full in walk_files(config.content_dir):
+    found, warnings = walk_tree(config.content_dir, is_ignored)
+    for full in found:
         rel = full[start:].replace(os.sep, "/")
         if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
@@ -105,21 +106,23 @@ def walk_content(content_dir: Path) -> list[Path]:
 
 def walk_files(folder: Path) -> list[str]:
     """walk_content as path strings (plain strings: at tens of thousands of files, Path objects cost)."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not is_ignored(d)]
-        prefix = dirpath + os.sep
-        found.extend(prefix + f for f in filenames if not is_ignored(f))
-    return sorted(found, key=lambda p: p.split(os.sep))
+    return walk_tree(folder, is_ignored)[0]
 
 
 def read_source(path: Path, rel: str) -> Source:
-    """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files."""
-    stat = path.stat()
+    """Read one file as UTF-8 text (BOM and CRLF tolerated); refuse binary, huge and undecodable files,
+    and anything but a regular file (a FIFO or a link to /dev/zero would never finish reading)."""
+    try:
+        stat = check_regular(path)
+    except NotRegularFile as exc:
+        raise ContentError(f"{exc.strerror}; content files must be regular files (remove it)", rel) from None
     if stat.st_size > MAX_FILE_BYTES:
         raise ContentError(f"file is too large ({stat.st_size:,} bytes); content files are limited to "
                            f"{MAX_FILE_BYTES // 1024 // 1024} MiB", rel)
-    data = path.read_bytes()
+    try:
+        data = read_regular(path)
+    except NotRegularFile as exc:
+        raise ContentError(f"{exc.strerror}; content files must be regular files (remove it)", rel) from None
     return decode_source(data, rel, stat.st_mtime)
 
 
@@ -156,6 +159,11 @@ def parse_item(source: Source, config: SiteConfig, assets: Assets | None = None)
         except schema.FieldError as exc:
             line = locate(text, exc.path)
             raise ContentError(exc.message, source.rel_path, line) from None
+        except limits.LimitError as exc:
+            # The body starts with the newline that ends the closing '---' line (body_line), and
+            # item_from_meta strips the blank lines after it.
+            skipped = len(body) - len(body.lstrip("\n"))
+            raise ContentError(exc.message, source.rel_path, body_line + skipped - 1 + exc.line) from None
         except RecursionError:
             raise ContentError("the body is nested too deeply to render (lists or quotes hundreds of levels "
                                "deep)", source.rel_path, body_line + 1) from None
@@ -240,6 +248,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     if "date" in meta and "publishedDateTime" in meta:
         raise schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one")
     title = schema.text(meta.get("title"), ("title",), required=True) or ""
+    limits.check_text(title, limits.MAX_TITLE_CHARS, ("title",))
     date = schema.when(meta.get("publishedDateTime", meta.get("date")),
                        ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
     explicit_slug = schema.text(meta.get("slug"), ("slug",))
@@ -249,6 +258,9 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     schema.web_url(meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
     body = body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
+    limits.check_frontmatter(meta)
+    if is_markdown:
+        limits.check_markdown(body)
     kind = "link" if not body.strip() else "article" if is_markdown else "text"
     item = Item(
         rel_path=source.rel_path,
@@ -282,8 +294,8 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
     )
     if kind == "link" or (hidden_reason(item) is not None and not config.drafts):
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
-    return replace(item, body_html=render_markdown(body, config.trust_html) if kind == "article"
-                   else render_plain_text(body))
+    return replace(item, body_html=limits.render_within(lambda text: render_markdown(text, config.trust_html), body)
+                   if kind == "article" else render_plain_text(body))
 
 
 def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
@@ -293,6 +305,9 @@ def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
                            "(at least a title)", source.rel_path, 1)
     lines = source.text.strip("\n").split("\n")
     title = lines[0].strip()
+    problem = limits.too_long(title, limits.MAX_TITLE_CHARS, "title (the first line)")
+    if problem:
+        raise ContentError(problem, source.rel_path, len(source.text) - len(source.text.lstrip("\n")) + 1)
     body = "\n".join(lines[1:]).strip("\n")
     paragraphs = _paragraphs(body)
     return Item(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import mimetypes
@@ -25,6 +26,7 @@ from site_builder.stages.write import OutputFile
 from site_builder.stages.plan import Page
 from site_builder.stages.views import image_url
 from site_builder.urls import absolute
+from site_builder.stages.views import machine_time
 
 log = logging.getLogger(__name__)
 
@@ -67,11 +69,11 @@ def render_feed(spec: FeedSpec, config: SiteConfig) -> list[OutputFile]:
     """The RSS 2.0, Atom and JSON Feed files of one feed (FEED_FILES)."""
     fg = feed_generator(spec, config)
     files = []
-    for name, write in (("feed.xml", fg.rss_str), ("atom.xml", fg.atom_str)):
+    for name, write in (("feed.xml", _rss_str), ("atom.xml", FeedGenerator.atom_str)):
         # feedgen takes the last link as the RSS channel link, so the page link goes last.
         fg.link(href=absolute(config.base_url, spec.path + name), rel="self", replace=True)
         fg.link(href=absolute(config.base_url, spec.path), rel="alternate")
-        files.append(OutputFile(spec.path.lstrip("/") + name, write(pretty=True)))
+        files.append(OutputFile(spec.path.lstrip("/") + name, write(fg, pretty=True)))
     files.append(OutputFile(spec.path.lstrip("/") + "feed.json", render_json_feed(spec, config)))
     return files
 
@@ -123,6 +125,27 @@ def _rfc3339(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _rss_str(fg: FeedGenerator, pretty: bool) -> bytes:
+    """The RSS 2.0 file, with the channel's and each entry's <title> and <description> as escaped text.
+
+    Readers show an RSS description as HTML, and a title too when it looks like HTML, so an excerpt
+    "Use the <img src=x onerror=...> tag" would become live markup there; escaped, every reader shows
+    the text as written. Atom says its title and summary are text (no type attribute), so it keeps the
+    plain values. feedgen sets both formats from one value (title(), summary(), subtitle()), so the RSS
+    side is set apart here, on feedgen's private fields (tests/test_feed_text.py fails if they change).
+    """
+    fg._FeedGenerator__rss_title = _text(fg.title())
+    fg._FeedGenerator__rss_description = _text(fg.subtitle())
+    for entry in fg.entry():
+        entry._FeedEntry__rss_title = _text(entry.title())
+        entry._FeedEntry__rss_description = _text(entry.summary()["summary"])
+    return fg.rss_str(pretty=pretty)
+
+
+def _text(value: str) -> str:
+    return html.escape(value, quote=False)
+
+
 def feed_generator(spec: FeedSpec, config: SiteConfig) -> FeedGenerator:
     page_url = absolute(config.base_url, spec.path)
     fg = FeedGenerator()
@@ -134,7 +157,7 @@ def feed_generator(spec: FeedSpec, config: SiteConfig) -> FeedGenerator:
     fg.author({"name": config.title})
     fg.generator("site-builder", version=__version__)
     # A fixed date, never "now": the same content must give the same bytes.
-    fg.updated(newest(list(spec.items)) or _EPOCH)
+    fg.updated(machine_time(newest(list(spec.items)) or _EPOCH))
     for item in spec.items:
         add_entry(fg, item, config)
     return fg
@@ -148,8 +171,8 @@ def add_entry(fg: FeedGenerator, item: Item, config: SiteConfig) -> None:
     fe.guid(guid, permalink=False)
     fe.title(item.title)
     fe.link(href=item.source_url if config.feed_link == "source" and item.source_url else page_url)
-    fe.published(item.date)
-    fe.updated(item.updated or item.date)
+    fe.published(machine_time(item.date))
+    fe.updated(machine_time(item.updated or item.date))
     if item.provider:
         fe.author({"name": item.provider.name})
     for topic in item.topics:
@@ -232,7 +255,8 @@ def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[Ou
             continue
         moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"
-        rows.append(f"  <url>{loc}<lastmod>{moment.astimezone(config.tz).isoformat()}</lastmod></url>" if moment
+        rows.append(f"  <url>{loc}<lastmod>{machine_time(moment.astimezone(config.tz)).isoformat()}</lastmod></url>"
+                    if moment
                     else f"  <url>{loc}</url>")
     xml = ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n' + "\n".join(rows) + "\n</urlset>\n")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
@@ -43,6 +44,18 @@ def month_label(month: str) -> str:
     return f"{MONTHS[number - 1]} {year}"
 
 
+def machine_time(moment: datetime) -> datetime:
+    """The moment with an offset every machine-readable format can write (HTML, RFC 822, RFC 3339, W3C).
+
+    Local mean time, a zone's offset before standard time (Europe/Amsterdam until 1937: +00:19:32), has
+    seconds that none of them can hold: such a moment is given in UTC instead (the same instant).
+    """
+    offset = moment.utcoffset()
+    if offset is not None and offset.total_seconds() % 60:
+        return moment.astimezone(timezone.utc)
+    return moment
+
+
 def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | None:
     """A date as the templates need it: ISO for machines, a short label for people, in the site timezone."""
     if moment is None:
@@ -51,7 +64,7 @@ def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | N
     month = MONTHS[local.month - 1]
     clock = f"{local.hour:02d}:{local.minute:02d}"
     return {
-        "iso": local.isoformat(),
+        "iso": machine_time(local).isoformat(),
         "date": f"{local.day} {month[:3]} {local.year}",
         "time": clock,
         "label": f"{local.day} {month} {local.year}, {clock} {local.tzname()}",
@@ -60,7 +73,9 @@ def when_view(moment: datetime | None, config: SiteConfig) -> dict[str, str] | N
     }
 
 
-def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
+def item_view(item: Item, config: SiteConfig, slugs: GroupSlugs | None = None) -> dict[str, Any]:
+    """`slugs` are the site's topic and provider slugs (collect.group_slugs); without them, each name's own."""
+    topic_slug, provider_slug = (slugs.topic, slugs.provider) if slugs else (group_slug, group_slug)
     date = when_view(item.date, config)
     lead = item.images[0] if item.images else None
     return {
@@ -78,8 +93,8 @@ def item_view(item: Item, config: SiteConfig) -> dict[str, Any]:
         "source_host": source_host(item.source_url),
         "amp_url": item.amp_url,
         "provider": ({"name": item.provider.name, "domain": item.provider.domain,
-                      "url": f"/sources/{group_slug(item.provider.name)}/"} if item.provider else None),
-        "topics": [{"name": t, "slug": group_slug(t), "url": f"/topics/{group_slug(t)}/"} for t in item.topics],
+                      "url": f"/sources/{provider_slug(item.provider.name)}/"} if item.provider else None),
+        "topics": [{"name": t, "slug": topic_slug(t), "url": f"/topics/{topic_slug(t)}/"} for t in item.topics],
         "image": image_view(lead, config) if lead else None,
         "images": [image_view(i, config) for i in item.images],
         "related": [{"title": r.title, "url": r.url, "excerpt": r.excerpt, "date": when_view(r.date, config),
@@ -110,17 +125,36 @@ def describe(item: Item) -> str:
     return item.excerpt or _text_start(item.body_html)
 
 
+@dataclass(frozen=True)
+class GroupSlugs:
+    """A site's slugs for topic and provider names, as functions of the name."""
+
+    topics: dict[str, str]
+    providers: dict[str, str]
+
+    def topic(self, name: str) -> str:
+        return self.topics.get(name) or group_slug(name)
+
+    def provider(self, name: str) -> str:
+        return self.providers.get(name) or group_slug(name)
+
+    @classmethod
+    def of(cls, site: Site) -> GroupSlugs:
+        return cls(site.topic_slugs, site.provider_slugs)
+
+
 class ItemViews(dict):
     """slug -> item view, each made when a page first needs it (so only for the pages rendered), or
     taken from an earlier build when the item's key is the same."""
 
     def __init__(self, items: dict[str, Item], keys: dict[str, str], config: SiteConfig,
-                 earlier: dict[str, dict[str, Any]] | None = None) -> None:
+                 earlier: dict[str, dict[str, Any]] | None = None, slugs: GroupSlugs | None = None) -> None:
         super().__init__()
         self._items, self._keys, self._config, self._earlier = items, keys, config, earlier or {}
+        self._slugs = slugs
 
     def __missing__(self, slug: str) -> dict[str, Any]:
-        view = self._earlier.get(self._keys[slug]) or item_view(self._items[slug], self._config)
+        view = self._earlier.get(self._keys[slug]) or item_view(self._items[slug], self._config, self._slugs)
         self[slug] = view
         return view
 

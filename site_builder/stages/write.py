@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import shutil
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -136,26 +137,57 @@ def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteSt
     out = str(output) + os.sep
     check = PathCheck()
     moves: list[list[str]] = []
+    foreign = _foreign_entries(output)  # links and special files placed in output/: replaced, never used
     for f in files:
         check.add(f.rel_path)
         if f.data is None:
-            if not os.path.isfile(out + f.rel_path):  # the build relied on this file still being there
+            if not _regular_file(out + f.rel_path) or _under(f.rel_path, foreign):
+                # the build relied on this file still being there
                 raise OutputError(f"{out + f.rel_path} changed or vanished during the build; build again "
                                   "(or with --no-cache)")
-        elif not _same_bytes(out + f.rel_path, f.data):
+        elif _under(f.rel_path, foreign) or not _same_bytes(out + f.rel_path, f.data):
             if not moves:
                 staging.mkdir()
             moves.append([str(len(moves)), f.rel_path])
             (staging / moves[-1][0]).write_bytes(f.data)
     check.finish()
-    stale = sorted(_file_set(output) - check.paths - {MARKER})
+    stale = sorted((_file_set(output) | foreign) - check.paths - {MARKER})
     if moves or stale:
         staging.mkdir(exist_ok=True)
         _commit(moves, stale, staging)
-        _apply(staging, output)
+        _apply(staging, output, rollback=True)
         shutil.rmtree(staging)
     return WriteStats(written=len(moves), unchanged=len(check.paths) - len(moves), removed=len(stale),
                       written_paths=tuple(sorted(rel for _, rel in moves)), removed_paths=tuple(stale))
+
+
+def _foreign_entries(output: Path) -> set[str]:
+    """Links (to files or folders) and FIFOs, sockets or devices inside output/: a build never makes them,
+    so they were placed there (a deploy tool, a restored backup). Writing through a link could write
+    outside output/, and reading a FIFO never ends: each is removed and replaced, never followed."""
+    start = len(str(output)) + 1
+    found: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(output):
+        rel = dirpath[start:].replace(os.sep, "/")
+        prefix = rel + "/" if rel else ""
+        found.update(prefix + d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
+        found.update(prefix + f for f in filenames if not _regular_file(os.path.join(dirpath, f)))
+    return found
+
+
+def _under(rel_path: str, foreign: set[str]) -> bool:
+    """rel_path, or a folder on the way to it, is one of the foreign entries."""
+    if not foreign:
+        return False
+    parts = rel_path.split("/")
+    return any("/".join(parts[:i]) in foreign for i in range(1, len(parts) + 1))
+
+
+def _regular_file(path: str) -> bool:
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _commit(moves: list[list[str]], stale: list[str], staging: Path) -> None:
@@ -165,21 +197,81 @@ def _commit(moves: list[list[str]], stale: list[str], staging: Path) -> None:
     os.replace(staging / (JOURNAL + ".tmp"), staging / JOURNAL)
 
 
-def _apply(staging: Path, output: Path) -> None:
-    """Carry out a staged update's journal; safe to repeat after being killed half-way."""
+def _apply(staging: Path, output: Path, rollback: bool = False) -> None:
+    """Carry out a staged update's journal; safe to repeat after being killed half-way.
+
+    With `rollback`, files are replaced and removed by moving the old ones into the staging folder, so
+    that a step that fails (a read-only folder) can undo every step before it: output/ is then exactly
+    as it was, the journal is dropped, and the error goes on to the caller.
+    """
     journal = json.loads((staging / JOURNAL).read_text("utf-8"))
     out = str(output) + os.sep
-    for rel in journal["remove"]:
-        try:
-            os.unlink(out + rel)
-        except FileNotFoundError:
-            continue
+    done: list[tuple[str, str]] = []    # (where a file is now, where it was): undone in reverse order
+    made: list[str] = []                # folders created
+    removed: list[str] = []
+    try:
+        for index, rel in enumerate(journal["remove"]):
+            if not _real_folders(output, rel):
+                continue  # behind a link: not inside output/ (the link itself is removed)
+            if rollback:
+                _move_aside(out + rel, str(staging / f"old-{index}"), done)
+            else:
+                try:
+                    os.unlink(out + rel)
+                except FileNotFoundError:
+                    continue
+            removed.append(rel)
+        for number, rel in journal["move"]:
+            source = staging / number
+            if source.exists():
+                _make_folders(output, rel, made)
+                if rollback:
+                    _move_aside(out + rel, str(staging / f"old-m{number}"), done)
+                os.replace(source, out + rel)
+                done.append((out + rel, str(source)))
+    except Exception:
+        if not rollback:
+            raise
+        for now, was in reversed(done):
+            os.replace(now, was)
+        for folder in reversed(made):
+            os.rmdir(folder)
+        (staging / JOURNAL).unlink()
+        raise
+    for rel in removed:
         _prune(output, Path(out + rel).parent)
-    for number, rel in journal["move"]:
-        source = staging / number
-        if source.exists():
-            os.makedirs(os.path.dirname(out + rel), exist_ok=True)
-            os.replace(source, out + rel)
+
+
+def _move_aside(path: str, backup: str, done: list[tuple[str, str]]) -> None:
+    """Move a file (or a link) out of the way into the staging folder, remembering where it was."""
+    try:
+        os.rename(path, backup)
+    except FileNotFoundError:
+        return
+    done.append((backup, path))
+
+
+def _real_folders(output: Path, rel: str) -> bool:
+    """Every folder between output/ and rel is a real folder, not a link."""
+    folder = output
+    for part in rel.split("/")[:-1]:
+        folder = folder / part
+        if folder.is_symlink() or not folder.is_dir():
+            return False
+    return True
+
+
+def _make_folders(output: Path, rel: str, made: list[str]) -> None:
+    """Create the folders on the way to rel; refuse to go through a link (it would lead out of output/)."""
+    folder = output
+    for part in rel.split("/")[:-1]:
+        folder = folder / part
+        if folder.is_symlink():
+            raise OutputError(f"refusing to write through the link {folder}: it was placed inside the output "
+                              "folder (remove it)")
+        if not folder.is_dir():
+            os.mkdir(folder)
+            made.append(str(folder))
 
 
 def _prune(output: Path, folder: Path) -> None:
@@ -223,7 +315,8 @@ def _running(pid: int) -> bool:
 
 def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if os.stat(path).st_size != len(data):
+        found = os.lstat(path)
+        if not stat.S_ISREG(found.st_mode) or found.st_size != len(data):
             return False
         with open(path, "rb") as old:
             return old.read() == data
