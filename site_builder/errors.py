@@ -47,7 +47,8 @@ class SiteErrors(SiteError):
     """Several errors gathered from one stage, reported together, sorted by path and line."""
 
     def __init__(self, errors: list[SiteError]) -> None:
-        self.errors = sorted(errors, key=SiteError.sort_key)
+        flat = [e for error in errors for e in (error.errors if isinstance(error, SiteErrors) else [error])]
+        self.errors = sorted(flat, key=SiteError.sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))
 
     def __str__(self) -> str:

@@ -99,7 +99,7 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
 def _parse_or_error(source: Source, config: SiteConfig) -> Item | SiteError:
     try:
         return parse_item(source, config)
-    except ContentError as exc:
+    except SiteError as exc:  # a ContentError, or SiteErrors: every problem of the file
         return exc
 
 

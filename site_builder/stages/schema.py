@@ -45,6 +45,14 @@ class FieldError(ValueError):
         self.message = message
 
 
+class FieldErrors(ValueError):
+    """All the bad values of one file, reported together."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
+
+
 def describe(path: tuple[Any, ...]) -> str:
     out = str(path[0])
     for part in path[1:]:
@@ -100,15 +108,6 @@ def whole(value: Any, path: tuple[Any, ...]) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _fail(path, "a whole number", value)
-    return value
-
-
-def flag(value: Any, path: tuple[Any, ...], default: bool) -> bool:
-    """Only a real YAML boolean counts; 'maybe' or a quoted "false" is an error, never a guess."""
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise _fail(path, "true or false", value)
     return value
 
 

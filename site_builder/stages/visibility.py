@@ -1,0 +1,169 @@
+"""The visibility rule: an item is published only when its file says so clearly; anything a reader could
+take two ways is an error with path:line, never a publish.
+
+The whole rule, in order:
+1. Frontmatter opens with '---' alone on line 1 (spaces or tabs may trail it). A '---'-like line before any
+   other text, but not there (after blank lines, indented, after a second BOM, with a zero-width or other
+   invisible character, with dash look-alikes or extra dashes) is an error, and so is a closing line that
+   only looks like '---'.
+2. A plain-text item (no frontmatter) with a line that reads like a `published:` or `draft:` key is an error.
+3. `published` and `draft` are written plainly as a YAML boolean: true/false, yes/no, on/off, each in
+   lower case, Capitalised or UPPER CASE (the spellings YAML 1.1 reads as booleans, so no reader can take
+   them as text). No value, quotes, tags (`!!str false`, `!!bool false`), anchors or aliases: an error.
+4. Every key once (frontmatter.py reports duplicates); a key that differs from a known key only by case,
+   separators or invisible characters (`Published`, `published_`, `pub-lished`) is an error naming the
+   known key; a near-miss of `published` or `draft` (`publshed`, `drafts`, `unpublished`) or a `status:
+   draft`-style key with a yes/no-like value is an error. Other unknown keys are kept (`item.extra`).
+5. Then: hidden when `published` is false or `draft` is true (hidden_reason, the only judge of a parsed
+   item); published otherwise.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from typing import Any
+
+from site_builder.model import Item
+from site_builder.stages import schema
+from site_builder.stages.frontmatter import CLOSING, OPENING, Frontmatter
+
+TRUE_SPELLINGS = frozenset({"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"})
+FALSE_SPELLINGS = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"})
+FLAG_KEYS = ("published", "draft")
+
+# Characters that show as nothing, or as a space, in an editor: a line made of them and dashes looks like '---'.
+_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
+# Keys that, holding a yes/no-like value, can only mean visibility; and the words that mean "hide it".
+_FLAG_SYNONYMS = frozenset({"unpublished", "hidden", "hide", "private", "unlisted", "ispublished", "isdraft"})
+_STATUS_KEYS = frozenset({"status", "state", "visibility"})
+_HIDING_WORDS = frozenset({"draft", "drafts", "unpublished", "hidden", "private", "pending", "unlisted", "trash"})
+_YES_NO = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "0", "1", "maybe", "",
+                     "draft", "published", "unpublished", "hidden", "private", "public"})
+_KEY_LINE = re.compile(r"[\s#>*+-]*([^\s:=]{1,40})\s*[:=]")
+
+
+def hidden_reason(item: Item) -> str | None:
+    """Why a parsed item must not be published, or None: the one judge every output reads."""
+    if not item.published:
+        return "unpublished"
+    if item.draft:
+        return "draft"
+    return None
+
+
+def is_invisible(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) == "Cf" or char in _INVISIBLE_EXTRA
+
+
+def _looks_like_delimiter(line: str) -> bool:
+    seen = "".join(c for c in line if not is_invisible(c)).translate(_DASHES)
+    return len(seen) >= 3 and seen == "-" * len(seen)
+
+
+def _what_is_wrong(line: str, number: int) -> str:
+    problems = [f"is on line {number}"] if number > 1 else []
+    odd = next((c for c in line.rstrip(" \t") if c != "-" and not c.isspace()), None)
+    if odd is not None and odd.translate(_DASHES) == "-":
+        problems.append(f"uses {schema.code_point(odd)} instead of '-'")
+    elif odd is not None:
+        problems.append(f"holds the invisible character {schema.code_point(odd)}")
+    elif line[:1].isspace():
+        problems.append("is indented")
+    elif line.rstrip(" \t") != "---":
+        problems.append(f"is written {line.strip()!r}")
+    return " and ".join(problems)
+
+
+def misplaced_frontmatter(text: str) -> tuple[int, str] | None:
+    """(line, message) when the text holds a frontmatter delimiter that is not exactly where it must be."""
+    lines = text.split("\n")
+    if OPENING.fullmatch(lines[0]):
+        for number, line in enumerate(lines[1:], start=2):
+            if _looks_like_delimiter(line):
+                if CLOSING.fullmatch(line):
+                    return None
+                return number, (f"the '---' that closes the frontmatter must be alone at the start of its line "
+                                f"(this one {_what_is_wrong(line, 1)}); write it as '---'")
+        return None  # never closed: reading the frontmatter says so
+    for number, line in enumerate(lines, start=1):
+        if not all(map(is_invisible, line)):
+            if not _looks_like_delimiter(line):
+                return None
+            return number, (f"frontmatter must start with '---' alone on line 1 (this one "
+                            f"{_what_is_wrong(line, number)}); remove what comes before it, or its keys "
+                            "would be ignored")
+    return None
+
+
+def plain_text_problems(text: str) -> list[tuple[int, str]]:
+    """A plain-text item has no frontmatter: a line reading like a visibility key would be published as text."""
+    problems = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        match = _KEY_LINE.match("".join(c for c in line if c.isspace() or not is_invisible(c)))
+        if match and _visibility_target(match.group(1)) is not None:
+            problems.append((number, f"{match.group(1)!r} reads like a frontmatter key, but this plain-text "
+                                     "item has no frontmatter; put the keys between '---' lines at the very "
+                                     "top of the file, or reword the line"))
+    return problems
+
+
+def read_flag(key: str, found: Frontmatter, default: bool) -> bool:
+    """`published` or `draft`, only as a plainly written YAML boolean (rule 3)."""
+    if key not in found.meta:
+        return default
+    value = found.meta[key]
+    written = found.raw.get(key, "").strip()
+    if key not in found.raw or (value is not None and written[:1] in ("'", '"', "!", "&", "*", "|", ">")):
+        raise schema.FieldError((key,), f"{key} must be true or false without quotes, tags or anchors, "
+                                        f"not {written or 'a merged value'}")
+    if value is None:
+        raise schema.FieldError((key,), f"{key} has no value; write {key}: true or {key}: false")
+    if isinstance(value, bool) and written in (TRUE_SPELLINGS if value else FALSE_SPELLINGS):
+        return value
+    raise schema.FieldError((key,), f"{key} must be true or false, not {value!r}")
+
+
+def _normal(key: str) -> str:
+    return "".join(c for c in key.casefold() if c.isalnum())
+
+
+_KNOWN_BY_NORMAL = {_normal(k): k for k in schema.KNOWN_KEYS}
+
+
+def _visibility_target(key: str) -> str | None:
+    """'published' or 'draft' when key is one of them in another spelling, a near-miss or a synonym."""
+    normal = _normal(key)
+    if normal in _FLAG_SYNONYMS:
+        return "published" if "publish" in normal else "draft"
+    close = difflib.get_close_matches(normal, FLAG_KEYS, n=1, cutoff=0.8)
+    return close[0] if close else None
+
+
+def key_problems(meta: dict[str, Any]) -> list[schema.FieldError]:
+    """Unknown top-level keys that are a known key misspelt, or that look like they decide visibility (rule 4)."""
+    problems = []
+    for key, value in meta.items():
+        if not isinstance(key, str) or key in schema.KNOWN_KEYS:
+            continue
+        known = _KNOWN_BY_NORMAL.get(_normal(key))
+        target = _visibility_target(key)
+        if known is not None:
+            problems.append(schema.FieldError((key,), f"unknown key {key!r}: write it as {known!r} (keys are "
+                                                       "case-sensitive, with no extra characters)"))
+        elif target is not None and _yes_no_like(value):
+            problems.append(schema.FieldError((key,), f"unknown key {key!r} looks like a misspelt {target!r}; "
+                                                       f"write {target!r} (only published and draft decide "
+                                                       "whether an item is shown)"))
+        elif _normal(key) in _STATUS_KEYS and isinstance(value, str) and value.strip().casefold() in _HIDING_WORDS:
+            problems.append(schema.FieldError((key,), f"'{key}: {value.strip()}' does not hide an item; write "
+                                                       "published: false or draft: true"))
+    return problems
+
+
+def _yes_no_like(value: Any) -> bool:
+    if value is None or isinstance(value, (bool, int, float)):
+        return True
+    return isinstance(value, str) and value.strip().casefold() in _YES_NO
