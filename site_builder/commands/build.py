@@ -280,7 +280,7 @@ def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
     for folder in [config.content_dir] + theme.static_dirs:
         for path in walk_files(folder):
             stat = os.stat(path)
-            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

@@ -52,6 +52,10 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     start = len(str(config.root)) + 1
     for full in walk_files(config.content_dir):
         rel = full[start:].replace(os.sep, "/")
+        bad_name = name_problem(rel)
+        if bad_name is not None:
+            errors.append(ContentError(bad_name, printable_path(rel)))
+            continue
         if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
             continue
@@ -68,6 +72,20 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
         except OSError as exc:
             errors.append(ContentError(f"cannot read file: {exc.strerror}", rel))
     return sources, errors, warnings
+
+
+def name_problem(rel: str) -> str | None:
+    """Why a file name cannot be shown in messages, logs and the cache (all UTF-8 text), or None."""
+    if printable_path(rel) != rel:
+        return "the file name is not valid UTF-8 or holds a control character; rename the file"
+    return None
+
+
+def printable_path(rel: str) -> str:
+    """The path with bytes that are not UTF-8 (decoded by Python as lone surrogates) and control characters
+    written as escapes, so that a message about the file can be printed."""
+    text = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def content_paths(content_dir: Path) -> list[Path]:
