@@ -147,8 +147,8 @@ def parse_item(source: Source, config: SiteConfig) -> Item:
     if not has_frontmatter(text):
         return item_from_plain_text(source, config)
     found = read_frontmatter(text, source.rel_path)
-    errors = [ContentError(f"key {key!r} is written twice (also on line {found.lines.get(key, '?')}); keep one",
-                           source.rel_path, line) for line, key in found.duplicates]
+    errors = [ContentError(f"key {key!r} is written twice (also on line {first}); keep one", source.rel_path, line)
+              for line, key, first in found.duplicates]
     try:
         item = item_from_meta(source, found, config)
     except schema.FieldErrors as exc:

@@ -27,18 +27,18 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
 
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
-        self.duplicates: list[tuple[int, str]] = []   # (0-based line of the second key, its text)
+        self.duplicates: list[tuple[int, str, int]] = []   # 0-based lines of (a repeated key, its text, the first)
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
+        seen: dict[Any, int] = {}
         for key_node, _ in node.value:  # before merge keys (<<) are flattened in: only keys written here
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
             key = self.construct_object(key_node, deep=True)
             try:
                 if key in seen:
-                    self.duplicates.append((key_node.start_mark.line, str(key)))
-                seen.add(key)
+                    self.duplicates.append((key_node.start_mark.line, str(key), seen[key]))
+                seen.setdefault(key, key_node.start_mark.line)
             except TypeError:
                 pass  # an unhashable key: construct_mapping below reports it
         return super().construct_mapping(node, deep)
@@ -75,7 +75,7 @@ class Frontmatter:
     body_line: int                                            # the line of the closing '---'
     lines: dict[str, int] = field(default_factory=dict)       # top-level key -> its line
     raw: dict[str, str] = field(default_factory=dict)         # top-level key -> its value's source text
-    duplicates: tuple[tuple[int, str], ...] = ()              # (line, key) of each key written again
+    duplicates: tuple[tuple[int, str, int], ...] = ()         # (line, key, first line) of each key written again
 
 
 def has_frontmatter(text: str) -> bool:
@@ -119,7 +119,7 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
             # The last one written, like the value PyYAML keeps (a second one is an error anyway).
             raw[key_node.value] = source[value_node.start_mark.index:value_node.end_mark.index]
     return Frontmatter(meta=meta, body="\n".join(lines[closing + 1:]), body_line=closing + 1, lines=key_at,
-                       raw=raw, duplicates=tuple((line + 1, key) for line, key in loader.duplicates))
+                       raw=raw, duplicates=tuple((line + 1, key, first + 1) for line, key, first in loader.duplicates))
 
 
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
@@ -138,9 +138,10 @@ def locate(text: str, path: tuple[Any, ...]) -> int:
     line = 1
     for part in path:
         if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == part), None)
-            if match is None:
+            matches = [(k, v) for k, v in node.value if k.value == part]
+            if not matches:
                 break
+            match = matches[-1]  # the one PyYAML keeps when a key is written twice
             line = match[0].start_mark.line + 1
             node = match[1]
         elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):

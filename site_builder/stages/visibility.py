@@ -154,9 +154,9 @@ def key_problems(meta: dict[str, Any]) -> list[schema.FieldError]:
             problems.append(schema.FieldError((key,), f"unknown key {key!r}: write it as {known!r} (keys are "
                                                        "case-sensitive, with no extra characters)"))
         elif target is not None and _yes_no_like(value):
-            problems.append(schema.FieldError((key,), f"unknown key {key!r} looks like a misspelt {target!r}; "
-                                                       f"write {target!r} (only published and draft decide "
-                                                       "whether an item is shown)"))
+            problems.append(schema.FieldError((key,), f"unknown key {key!r} looks like {target!r}; only "
+                                                       "published: false and draft: true hide an item (fix the "
+                                                       "key, or rename it if it means something else)"))
         elif _normal(key) in _STATUS_KEYS and isinstance(value, str) and value.strip().casefold() in _HIDING_WORDS:
             problems.append(schema.FieldError((key,), f"'{key}: {value.strip()}' does not hide an item; write "
                                                        "published: false or draft: true"))
