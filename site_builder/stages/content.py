@@ -149,6 +149,8 @@ def parse_item(source: Source, config: SiteConfig) -> Item:
     found = read_frontmatter(text, source.rel_path)
     errors = [ContentError(f"key {key!r} is written twice (also on line {first}); keep one", source.rel_path, line)
               for line, key, first in found.duplicates]
+    errors += [ContentError(message, source.rel_path, line)
+               for line, message in visibility.stray_key_problems(text, found)]
     try:
         item = item_from_meta(source, found, config)
     except schema.FieldErrors as exc:

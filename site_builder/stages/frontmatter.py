@@ -76,6 +76,7 @@ class Frontmatter:
     lines: dict[str, int] = field(default_factory=dict)       # top-level key -> its line
     raw: dict[str, str] = field(default_factory=dict)         # top-level key -> its value's source text
     duplicates: tuple[tuple[int, str, int], ...] = ()         # (line, key, first line) of each key written again
+    key_lines: frozenset[int] = frozenset()                   # every line where YAML read a key, at any depth
 
 
 def has_frontmatter(text: str) -> bool:
@@ -119,7 +120,25 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
             # The last one written, like the value PyYAML keeps (a second one is an error anyway).
             raw[key_node.value] = source[value_node.start_mark.index:value_node.end_mark.index]
     return Frontmatter(meta=meta, body="\n".join(lines[closing + 1:]), body_line=closing + 1, lines=key_at,
-                       raw=raw, duplicates=tuple((line + 1, key, first + 1) for line, key, first in loader.duplicates))
+                       raw=raw, duplicates=tuple((line + 1, key, first + 1) for line, key, first in loader.duplicates),
+                       key_lines=_key_lines(root))
+
+
+def _key_lines(root: yaml.Node | None) -> frozenset[int]:
+    found: set[int] = set()
+    todo, seen = [root], set()
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in seen:  # an alias is the same node object: visit it once
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                found.add(key.start_mark.line + 1)
+                todo += [key, value]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += node.value
+    return frozenset(found)
 
 
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:

@@ -6,7 +6,9 @@ The whole rule, in order:
    other text, but not there (after blank lines, indented, after a second BOM, with a zero-width or other
    invisible character, with dash look-alikes or extra dashes) is an error, and so is a closing line that
    only looks like '---'.
-2. A plain-text item (no frontmatter) with a line that reads like a `published:` or `draft:` key is an error.
+2. A line that reads like a `published:` or `draft:` key (in any spelling of rule 4) which is not read as
+   a key is an error: in a plain-text item (no frontmatter), or in frontmatter where YAML took it as part of
+   the value above it (an indented ` published:false` continues the title).
 3. `published` and `draft` are written plainly as a YAML boolean: true/false, yes/no, on/off, each in
    lower case, Capitalised or UPPER CASE (the spellings YAML 1.1 reads as booleans, so no reader can take
    them as text). No value, quotes, tags (`!!str false`, `!!bool false`), anchors or aliases: an error.
@@ -41,7 +43,7 @@ _FLAG_SYNONYMS = frozenset({"unpublished", "hidden", "hide", "private", "unliste
 _STATUS_KEYS = frozenset({"status", "state", "visibility"})
 _HIDING_WORDS = frozenset({"draft", "drafts", "unpublished", "hidden", "private", "pending", "unlisted", "trash"})
 _YES_NO = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "0", "1", "maybe", "",
-                     "draft", "published", "unpublished", "hidden", "private", "public"})
+                     "draft", "published", "unpublished", "hidden", "private", "public", "null", "none", "nil"})
 _KEY_LINE = re.compile(r"[\s#>*+-]*([^\s:=]{1,40})\s*[:=]")
 
 
@@ -100,14 +102,27 @@ def misplaced_frontmatter(text: str) -> tuple[int, str] | None:
 
 def plain_text_problems(text: str) -> list[tuple[int, str]]:
     """A plain-text item has no frontmatter: a line reading like a visibility key would be published as text."""
-    problems = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    return [(number, f"{key!r} reads like a frontmatter key, but this plain-text item has no frontmatter; put "
+                     "the keys between '---' lines at the very top of the file, or reword the line")
+            for number, key in _key_like_lines(text.split("\n"), 1)]
+
+
+def stray_key_problems(text: str, found: Frontmatter) -> list[tuple[int, str]]:
+    """Frontmatter lines that read like a visibility key which YAML took as part of another value (an indented
+    ` published:false` continues the title above it)."""
+    lines = text.split("\n")[1:found.body_line - 1]
+    return [(number, f"{key!r} reads like a key, but YAML reads this line as part of the value above it; "
+                     "check its indentation and the space after ':'")
+            for number, key in _key_like_lines(lines, 2) if number not in found.key_lines]
+
+
+def _key_like_lines(lines: list[str], first: int) -> list[tuple[int, str]]:
+    out = []
+    for number, line in enumerate(lines, start=first):
         match = _KEY_LINE.match("".join(c for c in line if c.isspace() or not is_invisible(c)))
         if match and _visibility_target(match.group(1)) is not None:
-            problems.append((number, f"{match.group(1)!r} reads like a frontmatter key, but this plain-text "
-                                     "item has no frontmatter; put the keys between '---' lines at the very "
-                                     "top of the file, or reword the line"))
-    return problems
+            out.append((number, match.group(1)))
+    return out
 
 
 def read_flag(key: str, found: Frontmatter, default: bool) -> bool:
@@ -127,7 +142,7 @@ def read_flag(key: str, found: Frontmatter, default: bool) -> bool:
 
 
 def _normal(key: str) -> str:
-    return "".join(c for c in key.casefold() if c.isalnum())
+    return "".join(c for c in key.casefold() if c.isalnum() and not is_invisible(c))
 
 
 _KNOWN_BY_NORMAL = {_normal(k): k for k in schema.KNOWN_KEYS}
@@ -157,7 +172,7 @@ def key_problems(meta: dict[str, Any]) -> list[schema.FieldError]:
             problems.append(schema.FieldError((key,), f"unknown key {key!r} looks like {target!r}; only "
                                                        "published: false and draft: true hide an item (fix the "
                                                        "key, or rename it if it means something else)"))
-        elif _normal(key) in _STATUS_KEYS and isinstance(value, str) and value.strip().casefold() in _HIDING_WORDS:
+        elif _normal(key) in _STATUS_KEYS and isinstance(value, str) and not _HIDING_WORDS.isdisjoint(_words(value)):
             problems.append(schema.FieldError((key,), f"'{key}: {value.strip()}' does not hide an item; write "
                                                        "published: false or draft: true"))
     return problems
@@ -166,4 +181,14 @@ def key_problems(meta: dict[str, Any]) -> list[schema.FieldError]:
 def _yes_no_like(value: Any) -> bool:
     if value is None or isinstance(value, (bool, int, float)):
         return True
-    return isinstance(value, str) and value.strip().casefold() in _YES_NO
+    if isinstance(value, (list, dict)) and not value:  # `{}`, `[]`: "nothing", as good as no
+        return True
+    if isinstance(value, list):  # `[false]`
+        return any(map(_yes_no_like, value))
+    return isinstance(value, str) and not _YES_NO.isdisjoint(_words(value))
+
+
+def _words(value: str) -> list[str]:
+    """A value's words as a reader sees them: case, punctuation and invisible characters do not count
+    ('!!str false' holds 'false'; '~' is the empty word)."""
+    return re.findall(r"\w+", "".join(c for c in value if not is_invisible(c) or c == " ").casefold()) or [""]
