@@ -82,8 +82,8 @@ def _parse_json(data: bytes, name: str) -> ParsedFeed:
         raise SiteError(f"not valid {exc.encoding.upper()} (byte {exc.start})", name) from None
     except json.JSONDecodeError as exc:
         raise SiteError(f"not valid JSON: {exc.msg} (column {exc.colno})", name, exc.lineno) from None
-    except ValueError as exc:  # a number with more digits than Python turns into an int
-        raise SiteError(f"not usable JSON: {exc}", name) from None
+    except ValueError:  # the one ValueError that is not a JSONDecodeError: Python's int-digits limit
+        raise SiteError("not usable JSON: a number has more than 4,300 digits", name) from None
     except RecursionError:
         raise SiteError("not usable JSON: nested too deeply", name) from None
     if isinstance(doc, dict) and str(doc.get("version", "")).startswith(JSON_FEED_PREFIX):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time
 from typing import Any, Callable
@@ -98,8 +99,8 @@ def web_url(value: Any, path: tuple[Any, ...]) -> str | None:
 def number(value: Any, path: tuple[Any, ...]) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, "a number", value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(path, "a number", value)  # NaN and infinity too: they cannot be ranked
     return value
 
 
