@@ -157,7 +157,8 @@ def test_every_yaml_boolean_spelling_hides(good_site, run_cli, line):
 
 
 @pytest.mark.parametrize("line", ["published: true", "published: yes", "published: On", "draft: false",
-                                  "draft: NO", "publisher: AP", "status: breaking", "hidden_gem: a story"])
+                                  "draft: NO", "publisher: AP", "publishedAt: '2024-1-1'", "status: breaking",
+                                  "hidden_gem: a story", "publisher: Reuters says no"])
 def test_clearly_published_items_are_published(good_site, run_cli, line):
     write_site(good_site, {"content/x.md": HEAD + line + "\n" + BODY})
     code, out, err = run_cli("build", "--source", good_site)

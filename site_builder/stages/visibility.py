@@ -185,7 +185,8 @@ def _yes_no_like(value: Any) -> bool:
         return True
     if isinstance(value, list):  # `[false]`
         return any(map(_yes_no_like, value))
-    return isinstance(value, str) and not _YES_NO.isdisjoint(_words(value))
+    # One or two words ('!!str false'): a date such as '2024-1-1' or a sentence that says 'no' is not a flag.
+    return isinstance(value, str) and len(_words(value)) <= 2 and not _YES_NO.isdisjoint(_words(value))
 
 
 def _words(value: str) -> list[str]:
