@@ -187,3 +187,14 @@ def test_check_and_build_report_every_error_of_a_file_sorted(good_site, run_cli)
     code, out, err = run_cli("check", "--source", good_site)
     assert (code, err) == (1, expected)
     assert out.endswith("check: 5 errors, 0 warnings; 1 items published, 0 hidden\n")
+
+
+def test_the_invisible_characters_are_unicodes_format_characters():
+    import re
+    import sys
+    import unicodedata
+
+    from site_builder.stages.visibility import FORMAT
+    listed = re.compile(f"[{FORMAT}]")
+    assert [hex(c) for c in range(sys.maxunicode + 1)
+            if (unicodedata.category(chr(c)) == "Cf") != bool(listed.match(chr(c)))] == []

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import difflib
 import re
-import unicodedata
+from functools import lru_cache
 from typing import Any
 
 from site_builder.model import Item
@@ -36,8 +36,17 @@ FALSE_SPELLINGS = frozenset({"false", "False", "FALSE", "no", "No", "NO", "off",
 FLAG_KEYS = ("published", "draft")
 
 # Characters that show as nothing, or as a space, in an editor: a line made of them and dashes looks like '---'.
-_INVISIBLE_EXTRA = frozenset("\u115f\u1160\u3164\uffa0\u2800")
-_DASHES = str.maketrans({c: "-" for c in "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"})
+# FORMAT is Unicode's category Cf (zero-width spaces and joiners, BOM, direction marks, soft hyphen; a test
+# keeps it equal to unicodedata's); the others are letters and symbols drawn blank (Hangul fillers, Braille).
+FORMAT = ("\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e"
+          "\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd\U000110cd\U00013430-\U00013438"
+          "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001\U000e0020-\U000e007f")
+_BLANK = f"[{FORMAT}\u115f\u1160\u3164\uffa0\u2800]"
+_INVISIBLE = re.compile(rf"(?:\s|{_BLANK})+")
+_BLANK_CHARS = re.compile(f"{_BLANK}+")
+_DASH = "-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
+_DASHES = str.maketrans({c: "-" for c in _DASH[1:]})
+_DELIMITER_LIKE = re.compile(rf"(?:\s|{_BLANK})*(?:[{_DASH}](?:\s|{_BLANK})*){{3,}}")
 # Keys that, holding a yes/no-like value, can only mean visibility; and the words that mean "hide it".
 _FLAG_SYNONYMS = frozenset({"unpublished", "hidden", "hide", "private", "unlisted", "ispublished", "isdraft"})
 _STATUS_KEYS = frozenset({"status", "state", "visibility"})
@@ -56,13 +65,8 @@ def hidden_reason(item: Item) -> str | None:
     return None
 
 
-def is_invisible(char: str) -> bool:
-    return char.isspace() or unicodedata.category(char) == "Cf" or char in _INVISIBLE_EXTRA
-
-
 def _looks_like_delimiter(line: str) -> bool:
-    seen = "".join(c for c in line if not is_invisible(c)).translate(_DASHES)
-    return len(seen) >= 3 and seen == "-" * len(seen)
+    return _DELIMITER_LIKE.fullmatch(line) is not None
 
 
 def _what_is_wrong(line: str, number: int) -> str:
@@ -91,7 +95,7 @@ def misplaced_frontmatter(text: str) -> tuple[int, str] | None:
                                 f"(this one {_what_is_wrong(line, 1)}); write it as '---'")
         return None  # never closed: reading the frontmatter says so
     for number, line in enumerate(lines, start=1):
-        if not all(map(is_invisible, line)):
+        if line and not _INVISIBLE.fullmatch(line):
             if not _looks_like_delimiter(line):
                 return None
             return number, (f"frontmatter must start with '---' alone on line 1 (this one "
@@ -119,7 +123,7 @@ def stray_key_problems(text: str, found: Frontmatter) -> list[tuple[int, str]]:
 def _key_like_lines(lines: list[str], first: int) -> list[tuple[int, str]]:
     out = []
     for number, line in enumerate(lines, start=first):
-        match = _KEY_LINE.match("".join(c for c in line if c.isspace() or not is_invisible(c)))
+        match = _KEY_LINE.match(_BLANK_CHARS.sub("", line))
         if match and _visibility_target(match.group(1)) is not None:
             out.append((number, match.group(1)))
     return out
@@ -142,12 +146,13 @@ def read_flag(key: str, found: Frontmatter, default: bool) -> bool:
 
 
 def _normal(key: str) -> str:
-    return "".join(c for c in key.casefold() if c.isalnum() and not is_invisible(c))
+    return "".join(c for c in _BLANK_CHARS.sub("", key).casefold() if c.isalnum())
 
 
 _KNOWN_BY_NORMAL = {_normal(k): k for k in schema.KNOWN_KEYS}
 
 
+@lru_cache(maxsize=4096)  # the same few keys, in every file
 def _visibility_target(key: str) -> str | None:
     """'published' or 'draft' when key is one of them in another spelling, a near-miss or a synonym."""
     normal = _normal(key)
@@ -192,4 +197,4 @@ def _yes_no_like(value: Any) -> bool:
 def _words(value: str) -> list[str]:
     """A value's words as a reader sees them: case, punctuation and invisible characters do not count
     ('!!str false' holds 'false'; '~' is the empty word)."""
-    return re.findall(r"\w+", "".join(c for c in value if not is_invisible(c) or c == " ").casefold()) or [""]
+    return re.findall(r"\w+", _BLANK_CHARS.sub("", value).casefold()) or [""]
