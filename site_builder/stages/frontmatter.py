@@ -20,6 +20,9 @@ CLOSING = re.compile(r"-{3,}[ \t]*")
 MAX_INT_BITS = 4096
 
 
+_STR = "tag:yaml.org,2002:str"
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """The safe YAML loader, reporting a value its scalar constructors cannot read (`2024-13-01`,
     `!!int x`) as a YAML error with the value's line, instead of letting a ValueError escape, and
@@ -28,13 +31,16 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
     def __init__(self, stream: str) -> None:
         super().__init__(stream)
         self.duplicates: list[tuple[int, str, int]] = []   # 0-based lines of (a repeated key, its text, the first)
+        self.key_lines: set[int] = set()                    # 0-based lines where a key was read, at any depth
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:  # before merge keys (<<) are flattened in: only keys written here
+            self.key_lines.add(key_node.start_mark.line)
             if key_node.tag == "tag:yaml.org,2002:merge":
                 continue
-            key = self.construct_object(key_node, deep=True)
+            # A text key is its own value (the common case, and cheap); others are compared as constructed.
+            key = key_node.value if key_node.tag == _STR else self.construct_object(key_node, deep=True)
             try:
                 if key in seen:
                     self.duplicates.append((key_node.start_mark.line, str(key), seen[key]))
@@ -121,24 +127,7 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
             raw[key_node.value] = source[value_node.start_mark.index:value_node.end_mark.index]
     return Frontmatter(meta=meta, body="\n".join(lines[closing + 1:]), body_line=closing + 1, lines=key_at,
                        raw=raw, duplicates=tuple((line + 1, key, first + 1) for line, key, first in loader.duplicates),
-                       key_lines=_key_lines(root))
-
-
-def _key_lines(root: yaml.Node | None) -> frozenset[int]:
-    found: set[int] = set()
-    todo, seen = [root], set()
-    while todo:
-        node = todo.pop()
-        if node is None or id(node) in seen:  # an alias is the same node object: visit it once
-            continue
-        seen.add(id(node))
-        if isinstance(node, yaml.MappingNode):
-            for key, value in node.value:
-                found.add(key.start_mark.line + 1)
-                todo += [key, value]
-        elif isinstance(node, yaml.SequenceNode):
-            todo += node.value
-    return frozenset(found)
+                       key_lines=frozenset(line + 1 for line in loader.key_lines))
 
 
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
