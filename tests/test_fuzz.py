@@ -120,7 +120,12 @@ def hidden_items(draw) -> tuple[str, bytes]:
         if draw(st.integers(0, 3)) == 0 else ""
     opening, closing = (draw(st.sampled_from(DELIMITERS)) if draw(st.integers(0, 3)) == 0 else "---"
                         for _ in range(2))
-    text = newline.join([prefix + opening, *lines, closing, f"The {MARK} body.", ""])
+    body = [f"The {MARK} body."]
+    if draw(st.integers(0, 4)) == 0:  # below the closing '---', perhaps in a second block or a comment
+        lines.remove(hide)
+        body.insert(draw(st.integers(0, 1)), draw(st.sampled_from(["{}", "---\n{}\n---", "<!-- {} -->", "> {}"]))
+                    .format(hide))
+    text = newline.join([prefix + opening, *lines, closing, *body, ""])
     bom = draw(st.sampled_from([b"", b"", b"\xef\xbb\xbf"]))
     return draw(st.sampled_from(["hidden.md", "hidden.txt"])), bom + text.encode()
 

@@ -60,6 +60,19 @@ AMBIGUOUS = {
                               "content/x.txt:3: 'Draft' reads like a frontmatter key, but this plain-text item "
                               "has no frontmatter; put the keys between '---' lines at the very top of the file, "
                               "or reword the line"),
+    "second-block-in-body": ("x.md", HEAD + "---\n---\npublished: false\n---\nThe body.\n",
+                             "content/x.md:6: 'published' reads like a frontmatter key, but it is in the body, "
+                             "below the closing '---', where it hides nothing; move it into the frontmatter, or "
+                             "reword the line"),
+    "comment-in-body": ("x.md", HEAD + "---\n<!-- draft: true -->\nThe body.\n",
+                        "content/x.md:5: 'draft' reads like a frontmatter key, but it is in the body, below the "
+                        "closing '---', where it hides nothing; move it into the frontmatter, or reword the line"),
+    "folded-into-title": ("x.md", f"---\ntitle: Hidden {MARK}\n published:false\n" + BODY,
+                          "content/x.md:3: 'published' reads like a key, but YAML reads this line as part of the "
+                          "value above it; check its indentation and the space after ':'"),
+    "line-separator": ("x.md", HEAD + "excerpt: E\u2028published: false\n" + BODY,
+                       "content/x.md:4: frontmatter holds the line separator U+2028, which YAML reads as a line "
+                       "break; remove it"),
     "published-empty": ("x.md", HEAD + "published:\n" + BODY,
                         "content/x.md:4: published has no value; write published: true or published: false"),
     "published-null": ("x.md", HEAD + "published: null\n" + BODY,
@@ -158,7 +171,8 @@ def test_every_yaml_boolean_spelling_hides(good_site, run_cli, line):
 
 @pytest.mark.parametrize("line", ["published: true", "published: yes", "published: On", "draft: false",
                                   "draft: NO", "publisher: AP", "publishedAt: '2024-1-1'", "status: breaking",
-                                  "hidden_gem: a story", "publisher: Reuters says no"])
+                                  "hidden_gem: a story", "publisher: Reuters says no",
+                                  "---\nPublished: 5 May 2024, by Reuters"])
 def test_clearly_published_items_are_published(good_site, run_cli, line):
     write_site(good_site, {"content/x.md": HEAD + line + "\n" + BODY})
     code, out, err = run_cli("build", "--source", good_site)

@@ -11,10 +11,12 @@ from typing import Any
 import yaml
 
 from site_builder.errors import ContentError
+from site_builder.stages.schema import code_point
 
 # The opening line is exactly '---' (spaces or tabs may trail it); the closing line is three or more dashes.
 OPENING = re.compile(r"---[ \t]*")
 CLOSING = re.compile(r"-{3,}[ \t]*")
+_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 # Integers longer than this cannot be turned back into text (Python limits int<->str conversion to 4,300
 # digits); no frontmatter value needs more than a few hundred.
 MAX_INT_BITS = 4096
@@ -98,6 +100,10 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
                            rel, 1)
     # A leading empty line keeps YAML's 0-based line numbers equal to the file's 1-based ones.
     source = "\n".join([""] + lines[1:closing]) + "\n"
+    odd_break = _LINE_BREAKS.search(source)
+    if odd_break is not None:  # YAML breaks lines there too: what it reads would not be what an editor shows
+        raise ContentError(f"frontmatter holds the line separator {code_point(odd_break.group())}, which YAML "
+                           "reads as a line break; remove it", rel, source.count("\n", 0, odd_break.start()) + 1)
     loader = _Loader(source)
     try:
         root = loader.get_single_node()

@@ -52,8 +52,11 @@ _FLAG_SYNONYMS = frozenset({"unpublished", "hidden", "hide", "private", "unliste
 _STATUS_KEYS = frozenset({"status", "state", "visibility"})
 _HIDING_WORDS = frozenset({"draft", "drafts", "unpublished", "hidden", "private", "pending", "unlisted", "trash"})
 _YES_NO = frozenset({"true", "false", "yes", "no", "on", "off", "y", "n", "t", "f", "0", "1", "maybe", "",
-                     "draft", "published", "unpublished", "hidden", "private", "public", "null", "none", "nil"})
-_KEY_LINE = re.compile(r"[\s#>*+-]*([^\s:=]{1,40})\s*[:=]")
+                     "draft", "published", "unpublished", "hidden", "private", "public", "null", "none", "nil",
+                     "nope", "nah", "not", "never", "yep", "yeah", "ok", "okay", "sure", "enabled", "disabled",
+                     "show", "hide", "visible", "invisible", "live", "wip", "todo", "pending"})
+# A line that starts (after any punctuation: '# ', '- ', '<!-- ') with a few words and ':' or '='.
+_KEY_LINE = re.compile(r"^[^\w\n]*(\w[^\n:=]{0,39}?)[ \t]*[:=]([^\n]*)", re.MULTILINE)
 
 
 def hidden_reason(item: Item) -> str | None:
@@ -108,24 +111,33 @@ def plain_text_problems(text: str) -> list[tuple[int, str]]:
     """A plain-text item has no frontmatter: a line reading like a visibility key would be published as text."""
     return [(number, f"{key!r} reads like a frontmatter key, but this plain-text item has no frontmatter; put "
                      "the keys between '---' lines at the very top of the file, or reword the line")
-            for number, key in _key_like_lines(text.split("\n"), 1)]
+            for number, key, _ in _key_like_lines(text, 1)]
 
 
 def stray_key_problems(text: str, found: Frontmatter) -> list[tuple[int, str]]:
-    """Frontmatter lines that read like a visibility key which YAML took as part of another value (an indented
-    ` published:false` continues the title above it)."""
-    lines = text.split("\n")[1:found.body_line - 1]
-    return [(number, f"{key!r} reads like a key, but YAML reads this line as part of the value above it; "
-                     "check its indentation and the space after ':'")
-            for number, key in _key_like_lines(lines, 2) if number not in found.key_lines]
+    """Lines that read like a visibility key but are not read as one: in the frontmatter, where YAML took
+    them as part of another value (an indented ` published:false` continues the title above it); in the
+    body, when they hold a yes/no-like value (`draft: true` below a second '---')."""
+    head = "\n".join(text.split("\n", found.body_line)[1:found.body_line - 1])
+    problems = [(number, f"{key!r} reads like a key, but YAML reads this line as part of the value above it; "
+                         "check its indentation and the space after ':'")
+                for number, key, _ in _key_like_lines(head, 2) if number not in found.key_lines]
+    problems += [(number, f"{key!r} reads like a frontmatter key, but it is in the body, below the closing "
+                          "'---', where it hides nothing; move it into the frontmatter, or reword the line")
+                 for number, key, value in _key_like_lines(found.body, found.body_line + 1) if _yes_no_like(value)]
+    return problems
 
 
-def _key_like_lines(lines: list[str], first: int) -> list[tuple[int, str]]:
+def _key_like_lines(text: str, first: int) -> list[tuple[int, str, str]]:
+    """(line, key, the rest of the line) for each line of text that reads like a visibility key."""
     out = []
-    for number, line in enumerate(lines, start=first):
-        match = _KEY_LINE.match(_BLANK_CHARS.sub("", line))
-        if match and _visibility_target(match.group(1)) is not None:
-            out.append((number, match.group(1)))
+    text = _BLANK_CHARS.sub("", text)
+    line, at = first, 0
+    for match in _KEY_LINE.finditer(text):
+        if _visibility_target(match.group(1)) is not None:
+            line += text.count("\n", at, match.start())
+            at = match.start()
+            out.append((line, match.group(1), match.group(2).strip()))
     return out
 
 
