@@ -205,3 +205,44 @@ def test_the_cli_never_shows_a_traceback(good_site, toml, files):
             assert (code == 1) == bool(problems), (command, out, err)
             for line in problems:
                 assert LOCATED.match(line), (command, err)
+
+
+# --- import: any JSON or feed-like file is entries, a message per entry, or one error naming the file -------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=12)
+    | st.sampled_from(["2024-05-01T09:00:00Z", "10000-01-01T00:00:00Z", "9999-12-31T23:00:00-05:00", "²", "٣",
+                       "https://e.org/a", "http://[::1/x", "http://e.org:99999/", "640", "0001-01-01"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+    max_leaves=12)
+FIELDS = ["title", "webUrl", "originalUrl", "publishedDateTime", "updatedDateTime", "images", "url", "width",
+          "height", "quality", "heat", "provider", "name", "domain", "topics", "related", "excerpt", "id",
+          "date_published", "date_modified", "image", "tags", "external_url", "summary", "content_html"]
+BASE = {"title": "T", "url": "https://e.org/a", "webUrl": "https://e.org/a",
+        "date_published": "2024-05-01T09:00:00Z", "publishedDateTime": "2024-05-01T09:00:00Z"}
+entries = st.lists(st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=8)
+                   .map(lambda odd: {**BASE, **odd}), max_size=3)  # a usable entry with odd values in it
+XML = ['<?xml version="1.0"?>', "<rss version=\"2.0\"><channel><title>F</title>", "<item>", "</item>",
+       "<title>T</title>", "<link>https://e.org/a</link>", "<pubDate>Wed, 01 May 2024 09:00:00 GMT</pubDate>",
+       "<pubDate>Fri, 31 Dec 99999 23:00:00 GMT</pubDate>", "<pubDate>0</pubDate>", "</channel></rss>",
+       '<feed xmlns="http://www.w3.org/2005/Atom">', "<entry>", "</entry>", "<updated>10000-01-01T00:00:00Z</updated>",
+       '<media:content url="https://e.org/i.png" width="²" height="99999999999999999999"/>', "</feed>", "&amp;", "<"]
+
+
+@settings(max_examples=EXAMPLES or 60, deadline=None, suppress_health_check=SLOW_OK)
+@given(doc=st.one_of(
+    entries.map(lambda e: {"news": e}),
+    entries.map(lambda e: {"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": e}),
+    json_values), xml=st.lists(st.sampled_from(XML), max_size=12).map("".join), publish=st.booleans())
+def test_import_never_shows_a_traceback(tmp_path_factory, doc, xml, publish):
+    import json
+    root = write_site(tmp_path_factory.mktemp("import"), {"site.toml": GOOD["site.toml"]})
+    (root / "a.json").write_text(json.dumps(doc))
+    (root / "b.xml").write_text(xml)
+    code, out, err = run("import", "--source", root, root / "a.json", root / "b.xml", *["--publish"] * publish)
+    assert "Traceback" not in err
+    assert code in (0, 1), (code, err)
+    for line in err.splitlines():
+        assert line.startswith(("warning: " + str(root), str(root))), err
+    if code == 0:
+        assert run("build", "--source", root)[:3:2] == (0, "")  # what import writes, build reads
