@@ -31,6 +31,10 @@ CASES = {
                          "content/x.md:5: related[0].webUrl must be an http or https URL, not 'http://e.org:70000/'"),
     "hex-title": ({"content/x.md": f"---\ntitle: {HEX}\n---\n"},
                   f"content/x.md:2: invalid YAML in frontmatter: the number '{HEX[:40]}…' is too large"),
+    "deep-frontmatter": ({"content/x.md": "---\ntitle: T\nx: " + "[" * 5000 + "]" * 5000 + "\n---\n"},
+                         "content/x.md:3: frontmatter values are nested more than 50 levels deep"),
+    "deep-block-frontmatter": ({"content/x.md": "---\ntitle: T\nx:\n" + "".join("  " * i + "-\n" for i in range(60))
+                                + "---\n"}, "content/x.md:54: frontmatter values are nested more than 50 levels deep"),
     "nan-quality": ({"content/x.md": "---\ntitle: T\nquality: .nan\n---\n"},
                     "content/x.md:3: quality must be a number, not nan"),
     "base-url-bracket": ({"site.toml": TOML + 'base_url = "http://[::1/story"\n'},

@@ -16,6 +16,9 @@ from site_builder.stages.schema import code_point
 # The opening line is exactly '---' (spaces or tabs may trail it); the closing line is three or more dashes.
 OPENING = re.compile(r"---[ \t]*")
 CLOSING = re.compile(r"-{3,}[ \t]*")
+# Deeper values than this are no news item's; they would only overflow the stack of whatever reads them next
+# (the build cache, a template). YAML itself reads them fine.
+MAX_DEPTH = 50
 _LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
 # Integers longer than this cannot be turned back into text (Python limits int<->str conversion to 4,300
 # digits); no frontmatter value needs more than a few hundred.
@@ -107,6 +110,10 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
     loader = _Loader(source)
     try:
         root = loader.get_single_node()
+        deep = _too_deep(root)
+        if deep is not None:
+            raise ContentError(f"frontmatter values are nested more than {MAX_DEPTH} levels deep", rel,
+                               deep.start_mark.line + 1)
         meta = loader.construct_document(root) if root is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -134,6 +141,23 @@ def read_frontmatter(text: str, rel: str) -> Frontmatter:
     return Frontmatter(meta=meta, body="\n".join(lines[closing + 1:]), body_line=closing + 1, lines=key_at,
                        raw=raw, duplicates=tuple((line + 1, key, first + 1) for line, key, first in loader.duplicates),
                        key_lines=frozenset(line + 1 for line in loader.key_lines))
+
+
+def _too_deep(root: yaml.Node | None) -> yaml.Node | None:
+    """The first node nested deeper than MAX_DEPTH, or None (walked without recursion; aliases once)."""
+    todo, seen = [(root, 0)], set()
+    while todo:
+        node, depth = todo.pop()
+        if node is None or id(node) in seen:
+            continue
+        if depth > MAX_DEPTH:
+            return node
+        seen.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            todo += [(part, depth + 1) for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            todo += [(item, depth + 1) for item in node.value]
+    return None
 
 
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
