@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import os
 import re
 import shutil
@@ -174,6 +175,7 @@ file_names = st.one_of(
     st.binary(min_size=1, max_size=12).filter(lambda b: b"/" not in b and b"\0" not in b),
 ).map(lambda b: b[:200]).filter(lambda b: b not in (b".", b".."))
 toml_values = st.one_of(st.sampled_from(URLS).map(lambda u: f'"{u}"'), st.integers(-3, 10**6).map(str),
+                        st.text(max_size=12).map(json.dumps), st.integers().map(str),
                         st.sampled_from(['"UTC"', '"Mars/Olympus"', '"/news/{slug}/"', '"/{year}/{slug}/"',
                                          "true", '"compact"', '"quality"', '"x\\u0007"', "[1", '"""']))
 site_toml = st.lists(st.tuples(st.sampled_from(["title", "base_url", "timezone", "items_per_page", "permalink",
@@ -235,7 +237,6 @@ XML = ['<?xml version="1.0"?>', "<rss version=\"2.0\"><channel><title>F</title>"
     entries.map(lambda e: {"version": "https://jsonfeed.org/version/1.1", "title": "F", "items": e}),
     json_values), xml=st.lists(st.sampled_from(XML), max_size=12).map("".join), publish=st.booleans())
 def test_import_never_shows_a_traceback(tmp_path_factory, doc, xml, publish):
-    import json
     root = write_site(tmp_path_factory.mktemp("import"), {"site.toml": GOOD["site.toml"]})
     (root / "a.json").write_text(json.dumps(doc))
     (root / "b.xml").write_text(xml)

@@ -7,8 +7,10 @@ The whole rule, in order:
    invisible character, with dash look-alikes or extra dashes) is an error, and so is a closing line that
    only looks like '---'.
 2. A line that reads like a `published:` or `draft:` key (in any spelling of rule 4) which is not read as
-   a key is an error: in a plain-text item (no frontmatter), or in frontmatter where YAML took it as part of
-   the value above it (an indented ` published:false` continues the title).
+   a key is an error: in a plain-text item (no frontmatter), in frontmatter where YAML took it as part of
+   the value above it (an indented ` published:false` continues the title), and, with a yes/no-like value,
+   in the body (a second frontmatter block, `<!-- draft: true -->`). frontmatter.py refuses Unicode line
+   separators, which YAML would break lines at where an editor shows none.
 3. `published` and `draft` are written plainly as a YAML boolean: true/false, yes/no, on/off, each in
    lower case, Capitalised or UPPER CASE (the spellings YAML 1.1 reads as booleans, so no reader can take
    them as text). No value, quotes, tags (`!!str false`, `!!bool false`), anchors or aliases: an error.
