@@ -70,6 +70,9 @@ AMBIGUOUS = {
     "folded-into-title": ("x.md", f"---\ntitle: Hidden {MARK}\n published:false\n" + BODY,
                           "content/x.md:3: 'published' reads like a key, but YAML reads this line as part of the "
                           "value above it; check its indentation and the space after ':'"),
+    "commented-out": ("x.md", HEAD + "# published: false\n" + BODY,
+                      "content/x.md:4: 'published' is in a YAML comment, where it hides nothing; delete the line, "
+                      "or the '#'"),
     "line-separator": ("x.md", HEAD + "excerpt: E\u2028published: false\n" + BODY,
                        "content/x.md:4: frontmatter holds the line separator U+2028, which YAML reads as a line "
                        "break; remove it"),

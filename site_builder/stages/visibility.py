@@ -120,10 +120,12 @@ def stray_key_problems(text: str, found: Frontmatter) -> list[tuple[int, str]]:
     """Lines that read like a visibility key but are not read as one: in the frontmatter, where YAML took
     them as part of another value (an indented ` published:false` continues the title above it); in the
     body, when they hold a yes/no-like value (`draft: true` below a second '---')."""
-    head = "\n".join(text.split("\n", found.body_line)[1:found.body_line - 1])
-    problems = [(number, f"{key!r} reads like a key, but YAML reads this line as part of the value above it; "
-                         "check its indentation and the space after ':'")
-                for number, key, _ in _key_like_lines(head, 2) if number not in found.key_lines]
+    lines = text.split("\n", found.body_line)[1:found.body_line - 1]
+    problems = [(number, f"{key!r} is in a YAML comment, where it hides nothing; delete the line, or the '#'"
+                 if lines[number - 2].lstrip().startswith("#") else
+                 f"{key!r} reads like a key, but YAML reads this line as part of the value above it; check its "
+                 "indentation and the space after ':'")
+                for number, key, _ in _key_like_lines("\n".join(lines), 2) if number not in found.key_lines]
     problems += [(number, f"{key!r} reads like a frontmatter key, but it is in the body, below the closing "
                           "'---', where it hides nothing; move it into the frontmatter, or reword the line")
                  for number, key, value in _key_like_lines(found.body, found.body_line + 1) if _yes_no_like(value)]
