@@ -113,3 +113,15 @@ def test_import_skips_odd_numbers_and_refuses_dates_it_cannot_show(make_site, ru
     assert out == "created 1, skipped 0 (already in content/), failed 2\n"
     imported = (root / "content/2024-05-01-odd-sizes.md").read_text()
     assert "images:\n- url: https://e.org/a.png\n" in imported and "width" not in imported
+
+
+@pytest.mark.parametrize("args, message", [
+    (["x", "--provider", "\udcff"], "--provider is not valid UTF-8 text"),
+    (["caf\udce9"], "the title is not valid UTF-8 text"),
+    (["a\x07b"], "the title contains the control character U+0007; remove it"),
+    (["x", "--topic", "a\x1bb"], "--topic contains the control character U+001B; remove it"),
+])
+def test_new_refuses_text_no_content_file_can_hold(make_site, run_cli, args, message):
+    root = make_site({"site.toml": TOML})
+    assert run_cli("new", *args, "--source", root) == (1, "", message + "\n")
+    assert list((root / "content").iterdir()) == []
