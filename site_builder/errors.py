@@ -64,3 +64,10 @@ def raise_all(errors: list[SiteError]) -> None:
         raise errors[0]
     if errors:
         raise SiteErrors(errors)
+
+
+def printable_path(path: str) -> str:
+    """The path with bytes that are not UTF-8 (which Python decodes to lone surrogates) and control characters
+    written as escapes, so that a message about the file can be printed."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

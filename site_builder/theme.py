@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from site_builder.config import SiteConfig
-from site_builder.errors import ThemeError
+from site_builder.errors import ThemeError, printable_path
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -79,7 +79,26 @@ def load_theme(config: SiteConfig) -> Theme:
         seen.append(name)
         folders.append(folder)
         name = read_theme_toml(folder, config.root).get("extends")
-    return Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
+    theme = Theme(name=config.theme, folders=tuple(folders), site_root=config.root)
+    _check_templates(theme, config.root)
+    return theme
+
+
+def _check_templates(theme: Theme, site_root: Path) -> None:
+    """Every template has a UTF-8 name and text: otherwise Jinja2 fails while rendering, not saying where."""
+    for folder in theme.template_dirs:
+        for path in sorted(folder.rglob("*")):
+            shown = printable_path(_shown(path, site_root))
+            if shown != _shown(path, site_root):
+                raise ThemeError("the file name is not valid UTF-8 or holds a control character; rename the file",
+                                 shown)
+            if path.is_file():
+                data = path.read_bytes()
+                try:
+                    data.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    raise ThemeError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                                     shown, data.count(b"\n", 0, exc.start) + 1) from None
 
 
 def read_theme_toml(folder: Path, site_root: Path) -> dict[str, str]:

@@ -35,6 +35,8 @@ CASES = {
                          "content/x.md:3: frontmatter values are nested more than 50 levels deep"),
     "deep-block-frontmatter": ({"content/x.md": "---\ntitle: T\nx:\n" + "".join("  " * i + "-\n" for i in range(60))
                                 + "---\n"}, "content/x.md:54: frontmatter values are nested more than 50 levels deep"),
+    "template-not-utf8": ({"templates/item.html": b'{% extends "base.html" %}\n\xff\n'},
+                          "templates/item.html:2: not valid UTF-8 (byte 0xff); save the file as UTF-8"),
     "nan-quality": ({"content/x.md": "---\ntitle: T\nquality: .nan\n---\n"},
                     "content/x.md:3: quality must be a number, not nan"),
     "base-url-bracket": ({"site.toml": TOML + 'base_url = "http://[::1/story"\n'},
@@ -80,13 +82,16 @@ def test_a_base_url_with_a_query_on_the_command_line(good_site, run_cli):
         (1, "", f"{NO_QUERY} 'https://example.org/?x'\n")
 
 
-@pytest.mark.parametrize("name, shown", [(b"caf\xe9.md", "caf\\xe9.md"), (b"a\nb.md", "a\\nb.md"),
-                                         (b"\xff\xfe.txt", "\\xff\\xfe.txt")])
-def test_a_content_file_name_that_is_not_utf8_text(good_site, run_cli, name, shown):
+@pytest.mark.parametrize("folder, name, shown", [("content", b"caf\xe9.md", "caf\\xe9.md"),
+                                                 ("content", b"a\nb.md", "a\\nb.md"),
+                                                 ("content", b"\xff\xfe.txt", "\\xff\\xfe.txt"),
+                                                 ("templates", b"\xff.html", "\\xff.html")])
+def test_a_file_name_that_is_not_utf8_text(good_site, run_cli, folder, name, shown):
     before = read_tree(good_site / "output")
-    with open(os.path.join(os.fsencode(good_site / "content"), name), "wb") as handle:
+    (good_site / folder).mkdir(exist_ok=True)
+    with open(os.path.join(os.fsencode(good_site / folder), name), "wb") as handle:
         handle.write(b"---\ntitle: T\n---\nBody\n")
-    message = f"content/{shown}: the file name is not valid UTF-8 or holds a control character; rename the file\n"
+    message = f"{folder}/{shown}: the file name is not valid UTF-8 or holds a control character; rename the file\n"
     assert run_cli("build", "--source", good_site) == (1, "", message)
     assert read_tree(good_site / "output") == before
     assert run_cli("check", "--source", good_site)[::2] == (1, message)

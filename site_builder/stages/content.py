@@ -21,7 +21,7 @@ from site_builder.stages.frontmatter import (Frontmatter, has_frontmatter, locat
                                               split_frontmatter)
 from site_builder.incremental.cache import Known
 from site_builder.config import SiteConfig
-from site_builder.errors import ContentError, SiteError, raise_all
+from site_builder.errors import ContentError, SiteError, printable_path, raise_all
 from site_builder.model import Item, Source
 from site_builder.slug import is_safe_slug, slugify
 
@@ -79,13 +79,6 @@ def name_problem(rel: str) -> str | None:
     if printable_path(rel) != rel:
         return "the file name is not valid UTF-8 or holds a control character; rename the file"
     return None
-
-
-def printable_path(rel: str) -> str:
-    """The path with bytes that are not UTF-8 (decoded by Python as lone surrogates) and control characters
-    written as escapes, so that a message about the file can be printed."""
-    text = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 def content_paths(content_dir: Path) -> list[Path]:
