@@ -97,12 +97,11 @@ def has_frontmatter(text: str) -> bool:
 def read_frontmatter(text: str, rel: str) -> Frontmatter:
     """The frontmatter of a text whose first line opens it; YAML errors carry the line in the whole file."""
     lines = text.split("\n")
-    closing = next((i for i in range(1, len(lines)) if CLOSING.fullmatch(lines[i])), None)
+    closing = _closing(lines)
     if closing is None:
         raise ContentError("frontmatter opened with '---' on line 1 is never closed (add a '---' line after it)",
                            rel, 1)
-    # A leading empty line keeps YAML's 0-based line numbers equal to the file's 1-based ones.
-    source = "\n".join([""] + lines[1:closing]) + "\n"
+    source = _yaml_source(lines, closing)
     odd_break = _LINE_BREAKS.search(source)
     if odd_break is not None:  # YAML breaks lines there too: what it reads would not be what an editor shows
         raise ContentError(f"frontmatter holds the line separator {code_point(odd_break.group())}, which YAML "
@@ -160,6 +159,16 @@ def _too_deep(root: yaml.Node | None) -> yaml.Node | None:
     return None
 
 
+def _closing(lines: list[str]) -> int | None:
+    """The index of the line that closes the frontmatter opened on the first line."""
+    return next((i for i in range(1, len(lines)) if CLOSING.fullmatch(lines[i])), None)
+
+
+def _yaml_source(lines: list[str], closing: int) -> str:
+    # A leading empty line keeps YAML's 0-based line numbers equal to the file's 1-based ones.
+    return "\n".join([""] + lines[1:closing]) + "\n"
+
+
 def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
     """(metadata, body, line of the closing '---'), for callers that need no more."""
     found = read_frontmatter(text, rel)
@@ -168,9 +177,9 @@ def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
 
 def locate(text: str, path: tuple[Any, ...]) -> int:
     """The file line of a key path inside the frontmatter (found again only when reporting an error)."""
-    fm = text.split("\n---", 1)[0][3:]
+    lines = text.split("\n")
     try:
-        node = yaml.compose(fm, Loader=_Loader)
+        node = yaml.compose(_yaml_source(lines, _closing(lines) or len(lines)), Loader=_Loader)
     except yaml.YAMLError:
         return 1
     line = 1
