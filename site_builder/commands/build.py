@@ -17,7 +17,7 @@ from site_builder.incremental.cache import Cache, Known
 from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.stages.content import load_sources, parse_item, walk_files
-from site_builder.errors import ContentError, SiteError, raise_all
+from site_builder.errors import SiteError, raise_all
 from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
 from site_builder.model import Item, Source

@@ -18,7 +18,7 @@ import markdown
 import nh3
 from site_builder.stages import schema, visibility
 from site_builder.stages.frontmatter import (Frontmatter, has_frontmatter, locate, read_frontmatter,
-                                              split_frontmatter)
+                                              split_frontmatter)  # split_frontmatter: for importer, as before
 from site_builder.incremental.cache import Known
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError, printable_path, raise_all
