@@ -161,6 +161,9 @@ def check_config(config: SiteConfig, text: str = "") -> list[ConfigError]:
 
     if not is_web_url(config.base_url):
         bad("base_url", f"base_url must be an absolute http(s) URL, not {config.base_url!r}")
+    elif any(c in "?#" or c.isspace() for c in config.base_url):
+        # Every page URL is base_url + path: a query, fragment or space would break all of them.
+        bad("base_url", f"base_url must not hold a query ('?'), a fragment ('#') or spaces, not {config.base_url!r}")
     try:
         ZoneInfo(config.timezone)
     except (ZoneInfoNotFoundError, ValueError):

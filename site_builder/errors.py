@@ -51,7 +51,8 @@ class SiteErrors(SiteError):
     """Several errors gathered from one stage, reported together, sorted by path and line."""
 
     def __init__(self, errors: list[SiteError]) -> None:
-        self.errors = sorted(errors, key=SiteError.sort_key)
+        flat = [e for error in errors for e in (error.errors if isinstance(error, SiteErrors) else [error])]
+        self.errors = sorted(flat, key=SiteError.sort_key)
         super().__init__("\n".join(str(e) for e in self.errors))
 
     def __str__(self) -> str:
@@ -67,3 +68,10 @@ def raise_all(errors: list[SiteError]) -> None:
         raise errors[0]
     if errors:
         raise SiteErrors(errors)
+
+
+def printable_path(path: str) -> str:
+    """The path with bytes that are not UTF-8 (which Python decodes to lone surrogates) and control characters
+    written as escapes, so that a message about the file can be printed."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -13,8 +13,8 @@ import jinja2
 from markupsafe import Markup
 
 from site_builder.config import SiteConfig
-from site_builder.errors import ThemeError
-from site_builder.files import NotRegularFile, check_regular, read_regular, special_kind, walk_tree
+from site_builder.errors import ThemeError, printable_path
+from site_builder.files import NotRegularFile, read_regular, special_kind, walk_tree
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -246,11 +246,20 @@ def _read_static(path: Path, site_root: Path) -> bytes:
 
 
 def check_template_files(theme: Theme) -> None:
-    """Refuse a FIFO, socket or device among the templates before anything reads them (a read never ends)."""
+    """Every template is a regular file with a UTF-8 name and text: a FIFO or device would never end a
+    read, and Jinja2 fails on bad bytes while rendering, not saying where."""
     for folder in theme.template_dirs:
         for path in walk_tree(folder, _hidden)[0]:
+            shown = _shown(Path(path), theme.site_root)
+            if printable_path(shown) != shown:
+                raise ThemeError("the file name is not valid UTF-8 or holds a control character; rename the file",
+                                 printable_path(shown))
             try:
-                check_regular(path)
+                data = read_regular(path)
             except NotRegularFile as exc:
-                raise ThemeError(f"{exc.strerror}; templates must be regular files (remove it)",
-                                 _shown(Path(path), theme.site_root)) from None
+                raise ThemeError(f"{exc.strerror}; templates must be regular files (remove it)", shown) from None
+            try:
+                data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise ThemeError(f"not valid UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+                                 shown, data.count(b"\n", 0, exc.start) + 1) from None

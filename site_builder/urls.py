@@ -23,11 +23,14 @@ def normalize_url(url: str) -> str:
     Drops the scheme difference (http/https), host case and `www.`, default ports, the fragment,
     a trailing slash and tracking parameters (utm_*, fbclid, ...); sorts the remaining query.
     """
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:  # not a URL urlsplit can read: only equal to itself
+        return url.strip()
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port
     if port and port not in (80, 443):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
@@ -38,15 +41,20 @@ def normalize_url(url: str) -> str:
     return urlunsplit(("", host, path, urlencode(sorted(query)), "")).lstrip("/")
 
 
-# The common shape, `http(s)://host/...` in plain ASCII, which urlsplit would accept: checked without it.
-_PLAIN_WEB_URL = re.compile(r"https?://[^/?#\s\[\]]+(?:[/?#]\S*)?", re.IGNORECASE)
+# The common shape, `http(s)://host/...` in plain ASCII without a port, which urlsplit would accept:
+# checked without it.
+_PLAIN_WEB_URL = re.compile(r"https?://[^/?#\s\[\]:@]+(?:[/?#]\S*)?", re.IGNORECASE)
 
 
 def is_web_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host."""
+    """True for an absolute http(s) URL with a host, and a port from 0 to 65535 if it has one."""
     if url.isascii() and _PLAIN_WEB_URL.fullmatch(url):
         return True
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- reading it checks it: ValueError for 99999 or 'x'
+    except ValueError:  # also an unclosed '[' (http://[::1/story)
+        return False
     return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 

@@ -115,7 +115,7 @@ def test_trust_html_keeps_raw_html():
     ("---\ntitle: T\ndate: next tuesday\n---\n",
      "content/x.md:3: date: cannot read 'next tuesday' as a date (use ISO 8601, e.g. 2024-05-01T09:30:00Z)"),
     ("---\ntitle: T\npublished: maybe\n---\n", "content/x.md:3: published must be true or false, not 'maybe'"),
-    ("---\ntitle: T\npublished: 'false'\n---\n", "content/x.md:3: published must be true or false, not 'false'"),
+    ("---\ntitle: T\npublished: 'false'\n---\n", "content/x.md:3: published must be true or false without quotes, tags or anchors, not 'false'"),
     ("---\ntitle: T\nwebUrl: javascript:alert(1)\n---\n",
      "content/x.md:3: webUrl must be an http or https URL, not 'javascript:alert(1)'"),
     ("---\ntitle: T\nimages:\n  - url: data:image/png;base64,xx\n---\n",

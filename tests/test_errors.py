@@ -67,7 +67,7 @@ BAD = {
     "published-maybe": ({"content/bad.md": "---\ntitle: T\npublished: maybe\n---\n"},
                         "content/bad.md:3: published must be true or false, not 'maybe'"),
     "published-quoted": ({"content/bad.md": "---\ntitle: T\npublished: 'false'\n---\n"},
-                         "content/bad.md:3: published must be true or false, not 'false'"),
+                         "content/bad.md:3: published must be true or false without quotes, tags or anchors, not 'false'"),
     "draft-number": ({"content/bad.md": "---\ntitle: T\ndraft: 1\n---\n"},
                      "content/bad.md:3: draft must be true or false, not 1"),
     "yaml-tag": ({"content/bad.md": "---\ntitle: T\nheat: !!int lots\n---\n"},

@@ -20,7 +20,7 @@ from site_builder.incremental.cache import Cache, Known
 from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
 from site_builder.stages.content import load_sources, parse_item, walk_files
-from site_builder.errors import ContentError, SiteError, raise_all
+from site_builder.errors import SiteError, raise_all
 from site_builder.stages.claims import find_clashes
 from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
@@ -105,7 +105,7 @@ def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Kn
 def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -> Item | SiteError:
     try:
         return parse_item(source, config, assets)
-    except ContentError as exc:
+    except SiteError as exc:  # a ContentError, or SiteErrors: every problem of the file
         return exc
 
 
@@ -296,7 +296,7 @@ def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
     for folder in [config.content_dir] + theme.static_dirs:
         for path in walk_files(folder):
             stat = os.stat(path)
-            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 

@@ -68,7 +68,7 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
         try:
             items.append(parse_item(source, config, assets))
         except SiteError as exc:
-            errors.append(exc)
+            errors += _flatten(exc)
     shown = [i for i in items if config.drafts or hidden_reason(i) is None]
     try:
         warnings += collect(items, config).warnings

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 import logging
+import math
 import re
 import warnings
 import xml.sax
@@ -20,6 +21,7 @@ import nh3
 from site_builder.errors import ConfigError, SiteError
 from site_builder.commands.intake import is_duplicate, load_known_content, write_entries
 from site_builder.commands.scaffold import content_dir_of, domain_of, iso_utc
+from site_builder.stages.schema import FIRST_YEAR, LAST_YEAR
 from site_builder.urls import is_web_url
 
 log = logging.getLogger(__name__)
@@ -85,6 +87,10 @@ def _parse_json(data: bytes, name: str) -> ParsedFeed:
         raise SiteError(f"not valid {exc.encoding.upper()} (byte {exc.start})", name) from None
     except json.JSONDecodeError as exc:
         raise SiteError(f"not valid JSON: {exc.msg} (column {exc.colno})", name, exc.lineno) from None
+    except ValueError:  # the one ValueError that is not a JSONDecodeError: Python's int-digits limit
+        raise SiteError("not usable JSON: a number has more than 4,300 digits", name) from None
+    except RecursionError:
+        raise SiteError("not usable JSON: nested too deeply", name) from None
     if isinstance(doc, dict) and str(doc.get("version", "")).startswith(JSON_FEED_PREFIX):
         items = doc.get("items", [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
@@ -311,14 +317,23 @@ def _first_web_url(*values: Any) -> str | None:
     return None
 
 
+# Scores and image sizes beyond these are nonsense in a feed; they would only make trouble downstream.
+_LARGEST_NUMBER = 1e15
+_LARGEST_SIZE = 1_000_000
+
+
 def _number(value: Any) -> float | int | None:
-    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    return value if math.isfinite(value) and abs(value) <= _LARGEST_NUMBER else None  # NaN, Infinity
 
 
 def _whole(value: Any) -> int | None:
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+    if isinstance(value, str):  # "640" yes; "²" or "٣" (isdigit, but not ASCII) no
+        value = int(value.strip()) if value.strip().isascii() and value.strip().isdigit() \
+            and len(value.strip()) <= 7 else None
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= _LARGEST_SIZE \
+        else None
 
 
 def _raw(parsed: dict[str, Any], key: str) -> Any:
@@ -328,7 +343,10 @@ def _raw(parsed: dict[str, Any], key: str) -> Any:
 
 def _struct_date(value: Any) -> datetime | None:
     """feedparser's parsed dates are time.struct_time in UTC."""
-    return datetime(*value[:6], tzinfo=timezone.utc) if value else None
+    try:
+        return _in_range(datetime(*value[:6], tzinfo=timezone.utc)) if value else None
+    except (ValueError, TypeError, OverflowError):  # a date feedparser could not make sense of
+        return None
 
 
 def _text_date(value: Any, key: str) -> datetime | None:
@@ -338,7 +356,17 @@ def _text_date(value: Any, key: str) -> datetime | None:
         result = datetime.fromisoformat(str(value).strip())
     except ValueError:
         raise _EntryFailure(f"{key} {value!r} is not an ISO 8601 date") from None
-    return result if result.tzinfo else result.replace(tzinfo=timezone.utc)
+    try:
+        return _in_range(result if result.tzinfo else result.replace(tzinfo=timezone.utc))
+    except (ValueError, OverflowError):
+        raise _EntryFailure(f"{key} {value!r} is out of range (years {FIRST_YEAR} to {LAST_YEAR})") from None
+
+
+def _in_range(moment: datetime) -> datetime:
+    """The moment, if the site can show it (in UTC, as items are written); ValueError otherwise."""
+    if not FIRST_YEAR <= moment.astimezone(timezone.utc).year <= LAST_YEAR:
+        raise ValueError(moment.year)
+    return moment
 
 
 # ---------------------------------------------------------------- files

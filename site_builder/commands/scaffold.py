@@ -15,6 +15,7 @@ from site_builder.commands.deploy import WORKFLOW_PATH, github_workflow
 from site_builder.stages.content import CONTENT_SUFFIXES, content_paths, read_source, split_frontmatter
 from site_builder.errors import ConfigError, ContentError, OutputError, UsageError
 from site_builder.slug import slugify
+from site_builder.stages.schema import code_point, control_character
 from site_builder.urls import is_web_url
 
 log = logging.getLogger(__name__)
@@ -157,6 +158,10 @@ def new_item(root: Path, title: str, url: str | None, topics: list[str], provide
 def new_item_entry(title: str, url: str | None, topics: list[str], provider: str | None,
                    now: datetime) -> dict[str, Any]:
     """The frontmatter of a new item, checked; UsageError names the bad option."""
+    for option, value in [("the title", title), ("--url", url), ("--provider", provider)] + \
+            [("--topic", topic) for topic in topics]:
+        if value is not None:
+            _check_text(option, value)
     clean_title = " ".join(title.split())
     if not clean_title:
         raise UsageError("the title must not be empty")
@@ -179,6 +184,18 @@ def new_item_entry(title: str, url: str | None, topics: list[str], provider: str
         "topics": clean_topics, "images": [], "related": [],
     })
     return entry
+
+
+def _check_text(option: str, value: str) -> None:
+    """Text a content file can hold: UTF-8 (an argument in another encoding arrives with surrogates) and no
+    control characters (a build would refuse the item)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ConfigError(f"{option} is not valid UTF-8 text") from None
+    bad = control_character(value)
+    if bad is not None:
+        raise ConfigError(f"{option} contains the control character {code_point(value[bad])}; remove it")
 
 
 def domain_of(url: str | None) -> str:

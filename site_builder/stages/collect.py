@@ -17,6 +17,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, raise_all
 from site_builder.model import Item
 from site_builder.slug import slugify
+from site_builder.stages.visibility import hidden_reason  # the rule lives there; outputs import it from here too
 from site_builder.urls import RESERVED_SEGMENTS, normalize_url
 
 log = logging.getLogger(__name__)
@@ -46,15 +47,6 @@ class Site:
 
     def by_slug(self) -> dict[str, Item]:
         return {item.slug: item for item in self.items}
-
-
-def hidden_reason(item: Item) -> str | None:
-    """The visibility rule, decided here and nowhere else: why an item must not be published, or None."""
-    if not item.published:
-        return "unpublished"
-    if item.draft:
-        return "draft"
-    return None
 
 
 def collect(items: list[Item], config: SiteConfig) -> Site:

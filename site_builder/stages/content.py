@@ -15,16 +15,15 @@ from pathlib import Path
 from typing import Any
 
 import markdown
-import yaml
-from frontmatter.default_handlers import YAMLHandler
 
-from site_builder.stages import limits, schema
+from site_builder.stages import limits, schema, visibility
+from site_builder.stages.frontmatter import (Frontmatter, has_frontmatter, locate, read_frontmatter,
+                                              split_frontmatter)  # split_frontmatter: for importer, as before
 from site_builder.stages.images import Assets
 from site_builder.stages.sanitize import sanitize_html
 from site_builder.incremental.cache import Known
-from site_builder.stages.collect import hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.errors import ContentError, SiteError
+from site_builder.errors import ContentError, SiteError, printable_path, raise_all
 from site_builder.files import NotRegularFile, check_regular, read_regular, walk_tree
 from site_builder.model import Item, Source
 from site_builder.slug import is_safe_slug, slugify
@@ -34,27 +33,6 @@ log = logging.getLogger(__name__)
 CONTENT_SUFFIXES = (".md", ".markdown", ".txt")
 MAX_FILE_BYTES = 5 * 1024 * 1024
 _GUID_NAMESPACE = uuid.UUID("6f1c7a52-3f0e-4d55-9a43-1d3c1f6a8e21")
-
-
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """The safe YAML loader, reporting a value its scalar constructors cannot read (`2024-13-01`,
-    `!!int x`) as a YAML error with the value's line, instead of letting a ValueError escape."""
-
-
-def _marked(construct: Any, kind: str) -> Any:
-    def construct_or_fail(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Any:
-        try:
-            return construct(loader, node)
-        except (ValueError, LookupError, TypeError, AttributeError, OverflowError):
-            raise yaml.constructor.ConstructorError(None, None, f"cannot read {node.value!r} as {kind}",
-                                                    node.start_mark) from None
-    return construct_or_fail
-
-
-for _tag, _kind in (("bool", "true or false"), ("int", "a whole number"), ("float", "a number"),
-                    ("timestamp", "a date")):
-    _tag = "tag:yaml.org,2002:" + _tag
-    _Loader.add_constructor(_tag, _marked(_Loader.yaml_constructors[_tag], _kind))
 
 
 def is_ignored(name: str) -> bool:
@@ -77,6 +55,10 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
     found, warnings = walk_tree(config.content_dir, is_ignored)
     for full in found:
         rel = full[start:].replace(os.sep, "/")
+        bad_name = name_problem(rel)
+        if bad_name is not None:
+            errors.append(ContentError(bad_name, printable_path(rel)))
+            continue
         if not full.lower().endswith(CONTENT_SUFFIXES):
             warnings.append(f"{rel}: skipped: not a content file (content files end in {', '.join(CONTENT_SUFFIXES)})")
             continue
@@ -93,6 +75,13 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
         except OSError as exc:
             errors.append(ContentError(f"cannot read file: {exc.strerror}", rel))
     return sources, errors, warnings
+
+
+def name_problem(rel: str) -> str | None:
+    """Why a file name cannot be shown in messages, logs and the cache (all UTF-8 text), or None."""
+    if printable_path(rel) != rel:
+        return "the file name is not valid UTF-8 or holds a control character; rename the file"
+    return None
 
 
 def content_paths(content_dir: Path) -> list[Path]:
@@ -145,120 +134,68 @@ def decode_source(data: bytes, rel: str, mtime: float) -> Source:
 
 
 def parse_item(source: Source, config: SiteConfig, assets: Assets | None = None) -> Item:
-    """Turn one Source into an Item, or raise ContentError naming the file and line.
+    """Turn one Source into an Item, or raise ContentError naming the file and line (SiteErrors when a
+    file has several problems: all of them, each with its line).
 
     `assets` are the files static/ serves (images.load_assets): local image paths are checked against
     them and measured. Without them (unit tests) local image paths are taken as they are."""
     text = source.text
     if not text.strip():
         raise ContentError("file is empty", source.rel_path, 1)
-    if _has_frontmatter(text):
-        meta, body, body_line = split_frontmatter(text, source.rel_path)
-        try:
-            return item_from_meta(source, meta, body, config, key_lines(text, body_line), assets)
-        except schema.FieldError as exc:
-            line = locate(text, exc.path)
-            raise ContentError(exc.message, source.rel_path, line) from None
-        except limits.LimitError as exc:
-            # The body starts with the newline that ends the closing '---' line (body_line), and
-            # item_from_meta strips the blank lines after it.
-            skipped = len(body) - len(body.lstrip("\n"))
-            raise ContentError(exc.message, source.rel_path, body_line + skipped - 1 + exc.line) from None
-        except RecursionError:
-            raise ContentError("the body is nested too deeply to render (lists or quotes hundreds of levels "
-                               "deep)", source.rel_path, body_line + 1) from None
-    return item_from_plain_text(source, config)
-
-
-def _has_frontmatter(text: str) -> bool:
-    return text.split("\n", 1)[0].rstrip() == "---"
-
-
-def split_frontmatter(text: str, rel: str) -> tuple[dict[str, Any], str, int]:
-    """(metadata, body, line of the closing '---'); YAML errors carry the line in the whole file."""
-    handler = YAMLHandler()
+    misplaced = visibility.misplaced_frontmatter(text)
+    if misplaced is not None:
+        raise ContentError(misplaced[1], source.rel_path, misplaced[0])
+    if not has_frontmatter(text):
+        return item_from_plain_text(source, config)
+    found = read_frontmatter(text, source.rel_path)
+    errors = [ContentError(f"key {key!r} is written twice (also on line {first}); keep one", source.rel_path, line)
+              for line, key, first in found.duplicates]
+    errors += [ContentError(message, source.rel_path, line)
+               for line, message in visibility.stray_key_problems(text, found)]
     try:
-        _, fm, body = handler.FM_BOUNDARY.split(text, 2)
-    except ValueError:
-        raise ContentError("frontmatter opened with '---' on line 1 is never closed (add a '---' line after it)",
-                           rel, 1) from None
-    try:
-        meta = yaml.load(fm, Loader=_Loader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        if exc.context_mark and mark and (mark.line >= fm.count("\n") or "flow" in (exc.context or "")):
-            # An unclosed bracket or quote is noticed later, often at the end; point at where it opened.
-            mark = exc.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = exc.problem or exc.context or "invalid YAML"
-        raise ContentError(f"invalid YAML in frontmatter: {reason}", rel, line) from None
-    except yaml.YAMLError as exc:
-        raise ContentError(f"invalid YAML in frontmatter: {exc}", rel, 1) from None
-    if meta is None:
-        meta = {}
-    if not isinstance(meta, dict):
-        raise ContentError(f"frontmatter must be a mapping of keys to values, not {type(meta).__name__}", rel, 2)
-    body_line = text.count("\n", 0, len(text) - len(body)) + 1
-    return meta, body, body_line
+        item = item_from_meta(source, found, config, assets)
+    except schema.FieldErrors as exc:
+        errors += [ContentError(e.message, source.rel_path, locate(text, e.path)) for e in exc.errors]
+    except limits.LimitError as exc:
+        # exc.line counts from the body's first non-blank line; the body starts after the closing '---'.
+        skipped = len(found.body) - len(found.body.lstrip("\n"))
+        errors.append(ContentError(exc.message, source.rel_path, found.body_line + skipped + exc.line))
+    except RecursionError:
+        errors.append(ContentError("the body is nested too deeply to render (lists or quotes hundreds of levels "
+                                   "deep)", source.rel_path, found.body_line + 1))
+    raise_all(errors)
+    return item
 
 
-_TOP_KEY = re.compile(r"([A-Za-z_][\w-]*)[ \t]*:(?:[ \t]|$)")
-
-
-def key_lines(text: str, closing_line: int) -> dict[str, int]:
-    """The line of each plainly written top-level frontmatter key, for messages about a parsed item."""
-    lines: dict[str, int] = {}
-    for number, line in enumerate(text.split("\n", closing_line)[1:closing_line - 1], start=2):
-        match = _TOP_KEY.match(line)
-        if match:
-            lines.setdefault(match.group(1), number)
-    return lines
-
-
-def locate(text: str, path: tuple[Any, ...]) -> int:
-    """The file line of a key path inside the frontmatter (found again only when reporting an error)."""
-    fm = text.split("\n---", 1)[0][3:]
-    try:
-        node = yaml.compose(fm, Loader=_Loader)
-    except yaml.YAMLError:
-        return 1
-    line = 1
-    for part in path:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == part), None)
-            if match is None:
-                break
-            line = match[0].start_mark.line + 1
-            node = match[1]
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            break
-    else:
-        if node is not None and not isinstance(node, yaml.MappingNode):
-            line = node.start_mark.line + 1
-    return line
-
-
-def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: SiteConfig,
-                   lines: dict[str, int] | None = None, assets: Assets | None = None) -> Item:
-    """Validate the news schema and render the body: Markdown for .md, escaped paragraphs for .txt."""
+def item_from_meta(source: Source, found: Frontmatter, config: SiteConfig, assets: Assets | None = None) -> Item:
+    """Validate the news schema and render the body: Markdown for .md, escaped paragraphs for .txt.
+    Every problem of the file is gathered and raised together as schema.FieldErrors (a body past the
+    limits raises limits.LimitError)."""
     tz = config.tz
+    meta = found.meta
+    errors: list[schema.FieldError] = visibility.key_problems(meta)
+
+    def read(convert: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return convert(*args, **kwargs)
+        except schema.FieldError as exc:
+            errors.append(exc)
+            return None
+
     if "date" in meta and "publishedDateTime" in meta:
-        raise schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one")
-    title = schema.text(meta.get("title"), ("title",), required=True) or ""
-    limits.check_text(title, limits.MAX_TITLE_CHARS, ("title",))
-    date = schema.when(meta.get("publishedDateTime", meta.get("date")),
-                       ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
-    explicit_slug = schema.text(meta.get("slug"), ("slug",))
+        errors.append(schema.FieldError(("date",), "date and publishedDateTime are the same field; keep one"))
+    title = read(schema.text, meta.get("title"), ("title",), required=True) or ""
+    read(limits.check_text, title, limits.MAX_TITLE_CHARS, ("title",))
+    date = read(schema.when, meta.get("publishedDateTime", meta.get("date")),
+                ("publishedDateTime" if "publishedDateTime" in meta else "date",), tz)
+    explicit_slug = read(schema.text, meta.get("slug"), ("slug",))
     if explicit_slug is not None and not is_safe_slug(explicit_slug):
-        raise schema.FieldError(("slug",), f"slug {explicit_slug!r} may only hold lowercase letters, digits, "
-                                           "'-', '_' and '.' (no '/', no '..')")
-    schema.web_url(meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
-    body = body.strip("\n")
+        errors.append(schema.FieldError(("slug",), f"slug {explicit_slug!r} may only hold lowercase letters, "
+                                                   "digits, '-', '_' and '.' (no '/', no '..')"))
+    read(schema.web_url, meta.get("cdnAmpWebUrl"), ("cdnAmpWebUrl",))  # themes get it from `extra`: checked all the same
+    body = found.body.strip("\n")
     is_markdown = not source.rel_path.lower().endswith(".txt")
-    limits.check_frontmatter(meta)
+    read(limits.check_frontmatter, meta)
     if is_markdown:
         limits.check_markdown(body)
     kind = "link" if not body.strip() else "article" if is_markdown else "text"
@@ -271,28 +208,32 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         date=date or _mtime_date(source),
         date_from_mtime=date is None,
         kind=kind,
-        excerpt=schema.text(meta.get("excerpt"), ("excerpt",)) or "",
-        updated=schema.when(meta.get("updatedDateTime"), ("updatedDateTime",), tz),
-        original_url=schema.web_url(meta.get("originalUrl"), ("originalUrl",)),
-        web_url=schema.web_url(meta.get("webUrl"), ("webUrl",)),
-        amp_url=schema.web_url(meta.get("ampWebUrl"), ("ampWebUrl",)),
-        category=schema.text(meta.get("category"), ("category",)),
-        type=schema.text(meta.get("type"), ("type",)),
-        quality=schema.number(meta.get("quality"), ("quality",)),
-        heat=schema.number(meta.get("heat"), ("heat",)),
-        published=schema.flag(meta.get("published"), ("published",), default=True),
-        draft=schema.flag(meta.get("draft"), ("draft",), default=False),
-        provider=schema.provider(meta.get("provider"), ("provider",)),
-        topics=schema.string_list(meta.get("topics"), ("topics",)),
-        images=schema.listing(meta.get("images"), ("images",), lambda v, p: schema.image(v, p, assets)),
-        related=schema.listing(meta.get("related"), ("related",),
-                               lambda v, p: schema.related_entry(v, p, tz)),
-        aliases=schema.site_paths(meta.get("aliases"), ("aliases",)),
-        guid=_guid(schema.text(meta.get("id"), ("id",)), source.rel_path),
+        excerpt=read(schema.text, meta.get("excerpt"), ("excerpt",)) or "",
+        updated=read(schema.when, meta.get("updatedDateTime"), ("updatedDateTime",), tz),
+        original_url=read(schema.web_url, meta.get("originalUrl"), ("originalUrl",)),
+        web_url=read(schema.web_url, meta.get("webUrl"), ("webUrl",)),
+        amp_url=read(schema.web_url, meta.get("ampWebUrl"), ("ampWebUrl",)),
+        category=read(schema.text, meta.get("category"), ("category",)),
+        type=read(schema.text, meta.get("type"), ("type",)),
+        quality=read(schema.number, meta.get("quality"), ("quality",)),
+        heat=read(schema.number, meta.get("heat"), ("heat",)),
+        # A flag that cannot be read counts as hiding, though its error stops the file anyway.
+        published=read(visibility.read_flag, "published", found, default=True) is True,
+        draft=read(visibility.read_flag, "draft", found, default=False) is not False,
+        provider=read(schema.provider, meta.get("provider"), ("provider",)),
+        topics=read(schema.string_list, meta.get("topics"), ("topics",)) or (),
+        images=read(schema.listing, meta.get("images"), ("images",),
+                    lambda v, p: schema.image(v, p, assets)) or (),
+        related=read(schema.listing, meta.get("related"), ("related",),
+                     lambda v, p: schema.related_entry(v, p, tz)) or (),
+        aliases=read(schema.site_paths, meta.get("aliases"), ("aliases",)) or (),
+        guid=_guid(read(schema.text, meta.get("id"), ("id",)), source.rel_path),
         extra=_extra(meta, ("cdnAmpWebUrl",)),
-        lines=lines or {},
+        lines=found.lines,
     )
-    if kind == "link" or (hidden_reason(item) is not None and not config.drafts):
+    if errors:
+        raise schema.FieldErrors(errors)
+    if kind == "link" or (visibility.hidden_reason(item) is not None and not config.drafts):
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
     return replace(item, body_html=limits.render_within(lambda text: render_markdown(text, config.trust_html), body)
                    if kind == "article" else render_plain_text(body))
@@ -303,6 +244,8 @@ def item_from_plain_text(source: Source, config: SiteConfig) -> Item:
     if not source.rel_path.lower().endswith(".txt"):
         raise ContentError("Markdown files need YAML frontmatter starting with '---' on line 1 "
                            "(at least a title)", source.rel_path, 1)
+    raise_all([ContentError(message, source.rel_path, line)
+               for line, message in visibility.plain_text_problems(source.text)])
     lines = source.text.strip("\n").split("\n")
     title = lines[0].strip()
     problem = limits.too_long(title, limits.MAX_TITLE_CHARS, "title (the first line)")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time
 from typing import Any, Callable, Mapping
@@ -43,6 +44,14 @@ class FieldError(ValueError):
         super().__init__(message)
         self.path = path
         self.message = message
+
+
+class FieldErrors(ValueError):
+    """All the bad values of one file, reported together."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(e.message for e in errors))
+        self.errors = errors
 
 
 def describe(path: tuple[Any, ...]) -> str:
@@ -90,8 +99,8 @@ def web_url(value: Any, path: tuple[Any, ...]) -> str | None:
 def number(value: Any, path: tuple[Any, ...]) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise _fail(path, "a number", value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(path, "a number", value)  # NaN and infinity too: they cannot be ranked
     return value
 
 
@@ -100,15 +109,6 @@ def whole(value: Any, path: tuple[Any, ...]) -> int | None:
         return None
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise _fail(path, "a whole number", value)
-    return value
-
-
-def flag(value: Any, path: tuple[Any, ...], default: bool) -> bool:
-    """Only a real YAML boolean counts; 'maybe' or a quoted "false" is an error, never a guess."""
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise _fail(path, "true or false", value)
     return value
 
 
