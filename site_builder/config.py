@@ -43,6 +43,7 @@ class SiteConfig:
     edition_order: str = "newest"
     feed_link: str = "page"
     trust_html: bool = False
+    search: bool = True          # a Pagefind index in output/pagefind/, a /search/ page, a box in the header
     drafts: bool = False
     use_cache: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -72,7 +73,7 @@ def _zone(name: str) -> ZoneInfo:
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "timezone": str,
     "theme": str, "items_per_page": int, "feed_limit": int, "permalink": str,
-    "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict,
+    "edition_order": str, "feed_link": str, "trust_html": bool, "search": bool, "extra": dict,
 }
 
 

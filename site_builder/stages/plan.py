@@ -63,6 +63,8 @@ def plan(site: Site, config: SiteConfig) -> list[Page]:
     pages += month_pages(site.days, config)
     pages.append(archive_page(site.days, config))
     pages.append(_page("404.html", "/404.html", config, title="Page not found", kind="404"))
+    if config.search:
+        pages.append(_page("search.html", "/search/", config, title="Search", kind="search"))
     return pages
 
 

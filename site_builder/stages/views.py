@@ -139,6 +139,7 @@ def site_view(site: Site, config: SiteConfig) -> dict[str, Any]:
         "base_url": config.base_url,
         "language": config.language,
         "drafts": config.drafts,
+        "search": config.search,
         "feeds": [{"title": f"{config.title} (RSS)", "url": "/feed.xml", "type": "application/rss+xml"},
                   {"title": f"{config.title} (Atom)", "url": "/atom.xml", "type": "application/atom+xml"}],
         "topic_count": len(site.topics),
