@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import gzip
 import hashlib
 import json
 import logging
+import re
 from importlib.metadata import version
 from typing import Iterable
 
+import cbor2
 from pagefind.service import PagefindService
 
 from site_builder.config import SiteConfig
@@ -84,4 +87,58 @@ async def _index(pages: list[tuple[str, bytes]], config: SiteConfig) -> list[Out
         files = await index.get_files()
     finally:
         await service.close()
-    return sorted((OutputFile(f"{BUNDLE_DIR}/{f['path']}", f["content"]) for f in files), key=lambda f: f.rel_path)
+    # Pagefind's ready-made UIs are left out: the theme's search page uses pagefind.js directly.
+    bundle = _in_stable_order({f["path"]: f["content"] for f in files if not f["path"].startswith(_UNUSED)})
+    return sorted((OutputFile(f"{BUNDLE_DIR}/{path}", data) for path, data in bundle.items()), key=lambda f: f.rel_path)
+
+
+_UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")
+_SIGNATURE = b"pagefind_dcd"   # Pagefind's data files: gzip of this signature and CBOR
+_FILTERS = 3                   # where the filter list is in a language's pf_meta
+
+
+def _in_stable_order(bundle: dict[str, bytes]) -> dict[str, bytes]:
+    """The bundle with its filter data in sorted order, renamed after its new content.
+
+    Pagefind 1.5.2 writes each filter's values, and the list of filters in pagefind.<lang>_<hash>.pf_meta,
+    in hash-map order, which changes from run to run: the same pages would give a different index
+    each build. Sorting them changes no meaning; the files are named by the hash of what they hold,
+    so the renamed filter files, the pf_meta that names them and pagefind-entry.json follow.
+    """
+    out: dict[str, bytes] = {}
+    renamed: dict[str, str] = {}
+    for path, data in bundle.items():
+        match = re.fullmatch(r"filter/(\w+?_)(\w+)\.pf_filter", path)
+        if match is None:
+            out[path] = data
+            continue
+        name, values = _decode(data)
+        data = _encode([name, sorted(values, key=lambda value: value[0])])
+        new = match.group(1) + _digest(data, len(match.group(2)))
+        renamed[match.group(1) + match.group(2)] = new
+        out[f"filter/{new}.pf_filter"] = data
+    entry = json.loads(out["pagefind-entry.json"])
+    for language in entry["languages"].values():
+        old = language["hash"]
+        meta = _decode(out.pop(f"pagefind.{old}.pf_meta"))
+        meta[_FILTERS] = sorted([name, renamed[file]] for name, file in meta[_FILTERS])
+        data = _encode(meta)
+        prefix = old.rsplit("_", 1)[0] + "_"
+        language["hash"] = prefix + _digest(data, len(old) - len(prefix))
+        out[f"pagefind.{language['hash']}.pf_meta"] = data
+    out["pagefind-entry.json"] = json.dumps(entry, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return out
+
+
+def _decode(data: bytes):
+    raw = gzip.decompress(data)
+    assert raw.startswith(_SIGNATURE), "not a Pagefind data file"
+    return cbor2.loads(raw[len(_SIGNATURE):])
+
+
+def _encode(value) -> bytes:
+    return gzip.compress(_SIGNATURE + cbor2.dumps(value), mtime=0)
+
+
+def _digest(data: bytes, length: int) -> str:
+    return hashlib.sha256(data).hexdigest()[:length]
