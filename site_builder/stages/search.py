@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Iterable
 
@@ -75,7 +76,10 @@ def index_pages(pages: Iterable[tuple[str, bytes]], config: SiteConfig) -> list[
     Which part of a page is indexed, its filters (topic, provider) and its sort key (date) are marked
     in the theme's templates with Pagefind's data-pagefind-* attributes (see item.html).
     """
-    return asyncio.run(_index(sorted(pages), config))
+    pages = sorted(pages)
+    # Its own thread and event loop: the caller may be running one already (a notebook, a test's browser).
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as worker:
+        return worker.submit(lambda: asyncio.run(_index(pages, config))).result()
 
 
 async def _index(pages: list[tuple[str, bytes]], config: SiteConfig) -> list[OutputFile]:

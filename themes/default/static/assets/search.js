@@ -11,7 +11,8 @@ let pagefind = null;
 async function engine() {
   if (pagefind === null) {
     pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-    await pagefind.options({ excerptLength: 30 });
+    // baseUrl "/": result URLs stay the site paths the build indexed; resultItem puts them under the site root.
+    await pagefind.options({ baseUrl: "/", excerptLength: 30 });
   }
   return pagefind;
 }
