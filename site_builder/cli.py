@@ -39,6 +39,7 @@ def make_parser() -> argparse.ArgumentParser:
     check.set_defaults(run=run_check, base_url=None, theme=None)
     _serve_command(commands)
     _curator_commands(commands)
+    _edition_command(commands)
     return parser
 
 
@@ -130,6 +131,40 @@ def run_import(args: argparse.Namespace) -> int:
     print_warnings(list(result.warnings), limit=None)
     print(f"created {len(result.created)}, skipped {result.skipped} (already in content/), failed {result.failed}")
     raise_all(list(result.errors))  # malformed files: reported by main(), exit 1
+    return 0
+
+
+def _edition_command(commands: argparse._SubParsersAction) -> None:
+    edition = commands.add_parser("edition", help="write a day's email edition: DATE.html, DATE.txt, DATE.eml")
+    edition.add_argument("date", nargs="?", type=_day, metavar="DATE",
+                         help="the day, YYYY-MM-DD in the site timezone (default: the latest day)")
+    edition.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
+    edition.add_argument("--out", type=Path, default=Path("."), help="folder for the three files (default: current folder)")
+    edition.add_argument("--from", dest="sender", metavar="ADDR", help="the message's From (default: none)")
+    edition.add_argument("--to", dest="recipient", metavar="ADDR", help="the message's To (default: none)")
+    edition.add_argument("--base-url", help="absolute URL the site is served at")
+    edition.add_argument("--theme", help="theme name (overrides site.toml)")
+    edition.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    edition.set_defaults(run=run_edition, drafts=False)
+
+
+def _day(text: str) -> str:
+    import re
+    from datetime import date
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
+
+
+def run_edition(args: argparse.Namespace) -> int:
+    from site_builder.commands.edition import make_edition, write_edition
+    edition, warnings = make_edition(config_from_args(args), args.date)
+    print_warnings(warnings)
+    for path in write_edition(edition, args.out, args.sender, args.recipient):
+        print(path)
     return 0
 
 
