@@ -95,7 +95,7 @@ def subject(config: SiteConfig, day: str) -> str:
 def render_edition(site: Site, day: Group, config: SiteConfig, env: jinja2.Environment) -> Edition:
     """The day's edition through the theme's email templates (site templates > theme > parents)."""
     context = edition_context(site, day, config)
-    html = _INLINER.inline(_render(env, HTML_TEMPLATE, context))
+    html = _INLINER.inline(_render(env, HTML_TEMPLATE, context)).rstrip("\n") + "\n"
     text = _render(env, TEXT_TEMPLATE, context)
     start = datetime.fromisoformat(day.slug).replace(tzinfo=config.tz)
     return Edition(day.slug, context["edition"]["subject"], start, html, text.rstrip("\n") + "\n")
