@@ -135,3 +135,24 @@ def test_serve_keeps_a_current_index_in_memory_with_hidden_items_only_for_drafts
     again = build_site(load_config(root), public.cache)   # serve's next rebuild, from its in-memory cache
     titles = {r["meta"]["title"] for r in fragments({f.rel_path: f.data for f in again.files}).values()}
     assert titles == {"Alpha Story Renamed", "Beta Story", "Gamma Plain Story"}
+
+
+def test_serve_answers_the_search_page_and_the_index_it_keeps_in_memory(make_site):
+    from tests.test_serve import Preview
+    root = make_site({**VISIBLE, **HIDDEN})
+    public = Preview(root, watch=False)
+    drafts = Preview(root, watch=False, configure=lambda: load_config(root, {"drafts": True}))
+    try:
+        page = public.get("/search/")
+        script = public.get("/pagefind/pagefind.js")
+        entry = json.loads(public.get("/pagefind/pagefind-entry.json")[2])
+        drafts_entry = json.loads(drafts.get("/pagefind/pagefind-entry.json")[2])
+    finally:
+        public.close()
+        drafts.close()
+
+    assert page[0] == 200 and b'data-pagefind="../pagefind/pagefind.js"' in page[2]
+    assert script[:2] == (200, {**script[1], "content-type": "text/javascript; charset=utf-8"})
+    assert entry["languages"]["en"]["page_count"] == 3
+    assert drafts_entry["languages"]["en"]["page_count"] == 6
+    assert not (root / "output").exists()
