@@ -156,3 +156,12 @@ def test_serve_answers_the_search_page_and_the_index_it_keeps_in_memory(make_sit
     assert entry["languages"]["en"]["page_count"] == 3
     assert drafts_entry["languages"]["en"]["page_count"] == 6
     assert not (root / "output").exists()
+
+
+def test_without_the_pagefind_binary_the_build_says_what_to_do(make_site, run_cli, monkeypatch):
+    root = make_site(VISIBLE)
+    monkeypatch.setenv("PAGEFIND_BINARY_PATH", str(root / "no-such-pagefind"))
+    assert run_cli("build", "--source", root) == (
+        1, "", f"search index: cannot run pagefind at {root / 'no-such-pagefind'}: No such file or directory; "
+               "install it with pip install 'pagefind[bin]==1.5.2', or set search = false in site.toml\n")
+    assert not (root / "output").exists()

@@ -49,7 +49,14 @@ class _Service(PagefindService):
     async def _wait_for_responses(self) -> None:
         assert self._backend.stdout is not None
         while True:
-            message = await self._backend.stdout.readuntil(b",")
+            try:
+                message = await self._backend.stdout.readuntil(b",")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+                # The indexer stopped or garbled its answer: fail every waiting request instead of hanging.
+                for future in self._responses.values():
+                    if not future.done():
+                        future.set_exception(SiteError(f"search index: pagefind stopped answering ({exc})"))
+                return
             answer = json.loads(base64.b64decode(message[:-1]))
             future = self._responses.get(answer.get("message_id"))
             if future is None or future.done():
@@ -79,7 +86,12 @@ def index_pages(pages: Iterable[tuple[str, bytes]], config: SiteConfig) -> list[
     pages = sorted(pages)
     # Its own thread and event loop: the caller may be running one already (a notebook, a test's browser).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as worker:
-        return worker.submit(lambda: asyncio.run(_index(pages, config))).result()
+        try:
+            return worker.submit(lambda: asyncio.run(_index(pages, config))).result()
+        except FileNotFoundError as exc:  # no pagefind binary
+            raise SiteError(f"search index: cannot run pagefind at {exc.filename}: {exc.strerror}; install it with "
+                            "pip install 'pagefind[bin]==1.5.2', "
+                            "or set search = false in site.toml") from None
 
 
 async def _index(pages: list[tuple[str, bytes]], config: SiteConfig) -> list[OutputFile]:
