@@ -35,7 +35,8 @@ EDITS = 3
 def build(site: Path) -> float:
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "site_builder", "build", "--source", str(site)], check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   env={**os.environ, "PYTHONPATH": str(HERE.parent)})
     return time.perf_counter() - started
 
 

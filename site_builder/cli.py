@@ -139,7 +139,8 @@ def _edition_command(commands: argparse._SubParsersAction) -> None:
     edition.add_argument("date", nargs="?", type=_day, metavar="DATE",
                          help="the day, YYYY-MM-DD in the site timezone (default: the latest day)")
     edition.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
-    edition.add_argument("--out", type=Path, default=Path("."), help="folder for the three files (default: current folder)")
+    edition.add_argument("--out", type=Path, default=Path("."),
+                         help="folder for the three files (default: current folder)")
     edition.add_argument("--from", dest="sender", metavar="ADDR", help="the message's From (default: none)")
     edition.add_argument("--to", dest="recipient", metavar="ADDR", help="the message's To (default: none)")
     edition.add_argument("--base-url", help="absolute URL the site is served at")
