@@ -110,9 +110,17 @@ def test_the_header_box_leads_to_the_results_from_any_page(page, sites, theme):
     page.locator("#site-search-q").press("Enter")
     page.wait_for_function("document.querySelectorAll('.search-result').length > 0")
 
-    assert page.url == f"{site}search/?q=enclosure"
-    assert page.locator("#search-q").input_value() == "enclosure"
-    assert results(page) == ["Pangolin rescue centre doubles its capacity"]
+    first, url, typed = results(page), page.url, page.locator("#search-q").input_value()
+    page.locator("#search-q").fill("sensor")
+    page.locator("#search-order").select_option("newest")
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('sensor')")
+
+    assert url == f"{site}search/?q=enclosure"
+    assert typed == "enclosure"
+    assert first == ["Pangolin rescue centre doubles its capacity"]
+    assert results(page) == ["Quantum sensor maps groundwater beneath a city",     # newest first
+                             "Gravity sensor maps groundwater beneath a city"]
+    assert page.url == f"{site}search/?q=sensor&order=newest"
     assert watch.problems == []
 
 

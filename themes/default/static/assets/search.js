@@ -2,6 +2,7 @@
 // Everything is fetched from this site, relative to the page, so it works under any base_url path.
 const form = document.querySelector("form[data-pagefind]");
 const input = form.querySelector("input[name=q]");
+const order = form.querySelector("select[name=order]");
 const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const root = new URL(form.dataset.root, document.baseURI);
@@ -43,6 +44,7 @@ async function run(query) {
   const words = query.trim();
   const url = new URL(location.href);
   if (words) url.searchParams.set("q", words); else url.searchParams.delete("q");
+  if (order.value) url.searchParams.set("order", order.value); else url.searchParams.delete("order");
   history.replaceState(null, "", url);
   if (!words) {
     list.replaceChildren();
@@ -50,7 +52,8 @@ async function run(query) {
     return;
   }
   status.textContent = "Searching…";
-  const search = await (await engine()).debouncedSearch(words);
+  // "date" is the sort key the item pages give (partials/search_record.html).
+  const search = await (await engine()).debouncedSearch(words, order.value === "newest" ? { sort: { date: "desc" } } : {});
   if (search === null) return;  // a newer query replaced this one
   const found = await Promise.all(search.results.slice(0, LIMIT).map((r) => r.data()));
   list.replaceChildren(...found.map(resultItem));
@@ -66,7 +69,10 @@ function failed(error) {
 
 form.addEventListener("submit", (event) => { event.preventDefault(); run(input.value).catch(failed); });
 input.addEventListener("input", () => { run(input.value).catch(failed); });
-const initial = new URLSearchParams(location.search).get("q");
+order.addEventListener("change", () => { run(input.value).catch(failed); });
+const params = new URLSearchParams(location.search);
+const initial = params.get("q");
+order.value = params.get("order") === "newest" ? "newest" : "";
 if (initial) {
   input.value = initial;
   run(initial).catch(failed);
