@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import re
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from typing import Iterable
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 BUNDLE_DIR = "pagefind"
 # Pagefind's service answers with the whole index in one message: room for a large site's index.
 _READ_LIMIT = 2 ** 31 - 1
+_WINDOW = 64
 
 
 class _Service(PagefindService):
@@ -98,8 +100,14 @@ async def _index(pages: list[tuple[str, bytes]], config: SiteConfig) -> list[Out
     service = await _Service().launch()
     try:
         index = await service.create_index({"force_language": config.language.split("-")[0].lower()})
-        # Sent all at once: the indexer answers in order, without a round trip per page.
-        await asyncio.gather(*(index.add_html_file(content=html.decode("utf-8"), url=url) for url, html in pages))
+        # Pages are sent in order with up to _WINDOW of them unanswered: no round trip per page, and only
+        # a window's worth of pages decoded and encoded at a time (not a second copy of the whole site).
+        waiting: deque[asyncio.Task] = deque()
+        for url, html in pages:
+            waiting.append(asyncio.ensure_future(index.add_html_file(content=html.decode("utf-8"), url=url)))
+            if len(waiting) >= _WINDOW:
+                await waiting.popleft()
+        await asyncio.gather(*waiting)
         files = await index.get_files()
     finally:
         await service.close()
