@@ -42,6 +42,7 @@ def make_parser() -> argparse.ArgumentParser:
     _serve_command(commands)
     _curator_commands(commands)
     _curation_commands(commands)
+    _edition_command(commands)
     _describe(commands)
     return parser
 
@@ -70,6 +71,8 @@ COMMAND_HELP = {
                 "site-builder sources import reader.opml\n  site-builder sources export > sources.opml"),
     "publish": ("Set published: true in content files (by path or slug), keeping every other byte.",
                 "site-builder publish content/2024-03-01-solar.md wind-record"),
+    "edition": ("Write a day's email edition as DATE.html (tables, inlined CSS), DATE.txt and DATE.eml.",
+                "site-builder edition 2024-03-01 --out mail/ --from digest@example.org"),
     "unpublish": ("Set published: false in content files (by path or slug), keeping every other byte.",
                   "site-builder unpublish wind-record"),
 }
@@ -279,6 +282,41 @@ def run_publish(args: argparse.Namespace) -> int:
     print_warnings([c.warning for c in changes if c.warning], limit=None)
     for change in changes:
         print(f"{change.outcome}: {change.path.relative_to(root.resolve()).as_posix()}")
+    return 0
+
+
+def _edition_command(commands: argparse._SubParsersAction) -> None:
+    edition = commands.add_parser("edition", help="write a day's email edition: DATE.html, DATE.txt, DATE.eml")
+    edition.add_argument("date", nargs="?", type=_day, metavar="DATE",
+                         help="the day, YYYY-MM-DD in the site timezone (default: the latest day)")
+    edition.add_argument("--source", type=Path, default=Path("."), help="site root (default: current folder)")
+    edition.add_argument("--out", type=Path, default=Path("."),
+                         help="folder for the three files (default: current folder)")
+    edition.add_argument("--from", dest="sender", metavar="ADDR", help="the message's From (default: none)")
+    edition.add_argument("--to", dest="recipient", metavar="ADDR", help="the message's To (default: none)")
+    edition.add_argument("--base-url", help="absolute URL the site is served at")
+    edition.add_argument("--theme", help="theme name (overrides site.toml)")
+    edition.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    edition.set_defaults(run=run_edition, drafts=False)
+
+
+def _day(text: str) -> str:
+    import re
+    from datetime import date
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            return date.fromisoformat(text).isoformat()
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
+
+
+def run_edition(args: argparse.Namespace) -> int:
+    from site_builder.commands.edition import make_edition, write_edition
+    edition, warnings = make_edition(config_from_args(args), args.date)
+    print_warnings(warnings)
+    for path in write_edition(edition, args.out, args.sender, args.recipient):
+        print(path)
     return 0
 
 

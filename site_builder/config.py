@@ -47,6 +47,7 @@ class SiteConfig:
     feed_link: str = "page"
     feed_content: str = "full"
     trust_html: bool = False
+    search: bool = True          # a Pagefind index in output/pagefind/, a /search/ page, a box in the header
     drafts: bool = False
     use_cache: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -82,6 +83,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "title": str, "description": str, "base_url": str, "language": str, "timezone": str,
     "theme": str, "items_per_page": int, "compact_items_per_page": int, "feed_limit": int, "permalink": str,
     "edition_order": str, "feed_link": str, "trust_html": bool, "extra": dict, "feed_content": str,
+    "search": bool,
 }
 
 

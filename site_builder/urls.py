@@ -8,7 +8,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 # First path segments the site's own pages use; an item URL may not start with one of them.
 RESERVED_SEGMENTS = frozenset({"topics", "sources", "archive", "page", "static", "feed.xml", "atom.xml",
                                "sitemap.xml", "robots.txt", "404.html", "favicon.svg", "favicon.ico",
-                               "feed.json", "candidates"})
+                               "feed.json", "candidates", "search", "pagefind"})
 
 _TRACKING_PREFIXES = ("utm_",)
 _TRACKING_KEYS = frozenset({

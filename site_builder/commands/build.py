@@ -24,6 +24,7 @@ from site_builder.errors import SiteError, raise_all
 from site_builder.stages.claims import find_clashes
 from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.incremental.layout import Layout, item_shape, relayout
+from site_builder.incremental.search_index import with_search_index
 from site_builder.model import Item, Source
 from site_builder.stages.write import OutputFile, WriteStats, write_output
 from site_builder.incremental.parallel import fork_imap, fork_map
@@ -63,12 +64,13 @@ class BuildResult:
     seconds: float
     cache: Cache
     rendered: int = 0
-    file_count: int = 0
+    static_count: int = 0   # files made from no page: the sitemap, robots.txt and the theme's static files
     fingerprints: dict[str, str] = field(default_factory=dict)   # out path -> what the file is made from
 
     def report(self) -> Report:
         published = sum(1 for i in self.site.items if hidden_reason(i) is None)
-        return Report(pages=self.pages, files=self.file_count, published=published, hidden=dict(self.site.hidden),
+        return Report(pages=self.pages, files=len(self.fingerprints) + self.static_count, published=published,
+                      hidden=dict(self.site.hidden),
                       drafts_shown=len(self.site.items) - published,
                       mtime_dated=sum(1 for i in self.site.items if i.date_from_mtime),
                       warnings=tuple(self.warnings))
@@ -273,9 +275,12 @@ def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Pat
         cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}
         cache.outputs.update((f.rel_path, ("", 0, 0)) for f in extra)
     warnings += static_warnings(theme)
+    if config.search:  # last, from the item pages as they pass: see incremental/search_index.py
+        rendering = with_search_index(rendering, layout.pages, fingerprints, config, previous, cache, output,
+                                      lambda path, fp: reuse(previous, path, fp, output))
     return BuildResult(files=chain(rendering, extra), site=site, pages=len(pages),
                        warnings=warnings + list(site.warnings), seconds=time.perf_counter() - started,
-                       cache=cache, rendered=rendered, file_count=len(fingerprints) + len(extra),
+                       cache=cache, rendered=rendered, static_count=len(extra),
                        fingerprints=fingerprints)
 
 

@@ -245,13 +245,13 @@ def absolute_urls(fragment: str, page_url: str) -> str:
 
 
 def render_sitemap(pages: list[Page], site: Site, config: SiteConfig) -> list[OutputFile]:
-    """sitemap.xml with every visible page (lastmod from item dates) and a robots.txt that names it."""
+    """sitemap.xml with every visible page but 404 and search (lastmod from item dates) and a robots.txt that names it."""
     by_slug = site.by_slug()
     fallback = newest(list(site.items))
     day_newest = {day.slug: newest([by_slug[s] for s in day.items]) for day in site.days if day.items}
     rows = []
     for page in pages:
-        if page.kind in ("404", "candidates"):  # candidates: a --drafts preview's page, never to be indexed
+        if page.kind in ("404", "candidates", "search"):  # a --drafts preview's page; search has nothing of its own
             continue
         moment = page_lastmod(page, by_slug, day_newest) or fallback
         loc = f"<loc>{escape(absolute(config.base_url, page.url))}</loc>"

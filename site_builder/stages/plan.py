@@ -65,6 +65,8 @@ def plan(site: Site, config: SiteConfig) -> list[Page]:
     pages.append(_page("404.html", "/404.html", config, title="Page not found", kind="404"))
     if config.drafts:
         pages.append(candidates_page(site, config))
+    if config.search:
+        pages.append(_page("search.html", "/search/", config, title="Search", kind="search"))
     return pages
 
 

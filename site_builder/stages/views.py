@@ -186,6 +186,7 @@ def site_view(site: Site, config: SiteConfig) -> dict[str, Any]:
         "base_url": config.base_url,
         "language": config.language,
         "drafts": config.drafts,
+        "search": config.search,
         "feeds": [{"title": f"{config.title} (RSS)", "url": "/feed.xml", "type": "application/rss+xml"},
                   {"title": f"{config.title} (Atom)", "url": "/atom.xml", "type": "application/atom+xml"},
                   {"title": f"{config.title} (JSON Feed)", "url": "/feed.json",
