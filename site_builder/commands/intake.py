@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from site_builder.commands.scaffold import write_item
+from site_builder.commands.scaffold import item_slug, write_item
 from site_builder.errors import ContentError
-from site_builder.slug import slugify
 from site_builder.stages.content import content_paths, read_source, split_frontmatter
 from site_builder.urls import normalize_url
 
@@ -38,16 +37,10 @@ def load_known_content(root: Path) -> KnownContent:
             known.problems.append(f"{exc} (not checked for duplicates)")
             continue
         known.urls.update(_url_keys(meta))
-        slug = meta.get("slug") if isinstance(meta.get("slug"), str) else None
-        title = meta.get("title") if isinstance(meta.get("title"), str) else ""
-        known.slugs.add(slug or slugify(title) or slugify(path.stem))
+        slug = item_slug(meta, text)
+        if slug is not None:
+            known.slugs.add(slug)
     return known
-
-
-def load_known_urls(root: Path) -> tuple[set[str], list[str]]:
-    """Normalised originalUrl/webUrl of every item under root/content/, and a warning per unreadable file."""
-    known = load_known_content(root)
-    return known.urls, known.problems
 
 
 def _url_keys(meta: dict[str, Any]) -> set[str]:

@@ -271,11 +271,20 @@ def taken_slugs(content_dir: Path) -> set[str]:
             meta = split_frontmatter(text, path.name)[0] if text.startswith("---") else {}
         except ContentError:
             continue
-        if isinstance(meta.get("slug"), str):
-            slugs.add(meta["slug"].strip())
-        elif isinstance(meta.get("title"), str) or not meta:
-            slugs.add(slugify(meta.get("title") or text.strip().split("\n", 1)[0]) or "item")
+        slug = item_slug(meta, text)
+        if slug is not None:
+            slugs.add(slug)
     return slugs
+
+
+def item_slug(meta: dict[str, Any], text: str) -> str | None:
+    """The slug a content file claims: its `slug:`, else the one its title (or a plain-text file's first
+    line) gives; None for frontmatter with neither."""
+    if isinstance(meta.get("slug"), str):
+        return meta["slug"].strip()
+    if isinstance(meta.get("title"), str) or not meta:
+        return slugify(meta.get("title") or text.strip().split("\n", 1)[0]) or "item"
+    return None
 
 
 def content_dir_of(root: Path) -> Path:

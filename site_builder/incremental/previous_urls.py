@@ -13,15 +13,15 @@ import os
 from pathlib import Path
 
 from site_builder.config import SiteConfig
+from site_builder.incremental.cache import CACHE_DIR
 
 log = logging.getLogger(__name__)
 
 URLS_FILE = "urls.json"
-_CACHE_DIR = ".site-builder-cache"  # the build cache's folder (incremental/cache.py)
 
 
 def _path(config: SiteConfig) -> Path:
-    return config.root / _CACHE_DIR / URLS_FILE
+    return config.root / CACHE_DIR / URLS_FILE
 
 
 def load_previous_urls(config: SiteConfig) -> dict[str, str]:
