@@ -1,6 +1,6 @@
 """Time the real site-builder CLI on generated corpora and print the results as a Markdown table.
 
-    python benchmarks/run.py [--sizes 1000,10000] [--with-50k] [--keep DIR]
+    python benchmarks/run.py [--sizes 1000,10000] [--with-50k] [--with-100k] [--keep DIR]
 
 For each size: cold build, warm rebuild with nothing changed, warm rebuild after one title edit, and
 `serve --watch` edit-to-reload. benchmarks/README.md says what each column measures.
@@ -273,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark site-builder on generated corpora.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
     parser.add_argument("--with-50k", action="store_true", help="also run N=50000")
+    parser.add_argument("--with-100k", action="store_true", help="also run N=100000 (a cold build takes many minutes)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep corpora, outputs and cli.log")
     parser.add_argument("--seed", type=int, default=1)
     code = parser.add_mutually_exclusive_group()
@@ -291,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated whole numbers, not {args.sizes!r}")
     if args.with_50k and 50000 not in sizes:
         sizes.append(50000)
+    if args.with_100k and 100000 not in sizes:
+        sizes.append(100000)
     temp = None if args.keep else tempfile.TemporaryDirectory(prefix="site-builder-bench-")
     root = args.keep.resolve() if args.keep else Path(temp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)

@@ -14,6 +14,7 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError
+from site_builder.inputs import walk_files
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -192,13 +193,11 @@ def fragment_renderer(env: jinja2.Environment):
 
 
 def static_files(theme: Theme) -> list[OutputFile]:
-    """Theme static files (parents first, so a child theme or the site's static/ wins)."""
+    """Theme static files (parents first, so a child theme or the site's static/ wins); which files
+    count is inputs.walk_files' rule, the same the inputs digest and the watcher use."""
     chosen: dict[str, Path] = {}
     for folder in reversed(theme.static_dirs):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-            for name in filenames:
-                if not name.startswith("."):
-                    path = Path(dirpath, name)
-                    chosen[path.relative_to(folder).as_posix()] = path
+        start = len(str(folder)) + 1
+        for path in walk_files(folder):
+            chosen[path[start:].replace(os.sep, "/")] = Path(path)
     return [OutputFile(rel, chosen[rel].read_bytes()) for rel in sorted(chosen)]

@@ -52,9 +52,15 @@ def hidden_reason(item: Item) -> str | None:
     return None
 
 
+def is_shown(item: Item, config: SiteConfig) -> bool:
+    """The visibility filter, the one every output goes through: published items, and with --drafts
+    (a preview that is never stored) hidden ones too."""
+    return config.drafts or hidden_reason(item) is None
+
+
 def collect(items: list[Item], config: SiteConfig) -> Site:
     """Apply visibility, give every shown item a unique URL, and group items by topic, provider and day."""
-    shown = [i for i in items if config.drafts or hidden_reason(i) is None]
+    shown = [i for i in items if is_shown(i, config)]
     hidden = Counter(r for r in map(hidden_reason, items) if r is not None)
     shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
     raise_all(repeated_ids(shown))

@@ -20,11 +20,11 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from site_builder.stages import schema
-from site_builder.incremental.cache import Known
-from site_builder.stages.collect import hidden_reason
+from site_builder.stages.collect import is_shown
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError
-from site_builder.model import Item, Source
+from site_builder.inputs import file_stamp, is_ignored, walk_files  # noqa: F401 - is_ignored: kept importable here
+from site_builder.model import Item, Known, Source
 from site_builder.slug import is_safe_slug, slugify
 
 log = logging.getLogger(__name__)
@@ -55,17 +55,11 @@ for _tag, _kind in (("bool", "true or false"), ("int", "a whole number"), ("floa
     _Loader.add_constructor(_tag, _marked(_Loader.yaml_constructors[_tag], _kind))
 
 
-def is_ignored(name: str) -> bool:
-    """Hidden files and editors' temp and backup files are never content."""
-    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
-            or name == "4913")
-
-
 def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
                  ) -> tuple[list[Source], list[SiteError], list[str]]:
     """Read every content file: (sources, errors, warnings), in a stable order.
 
-    A file whose size and mtime match what an earlier build cached is not read again: its Source
+    A file whose stat stamp matches what an earlier build stored is not read again: its Source
     has text None and the cached digest.
     """
     known = known or {}
@@ -80,12 +74,12 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
             continue
         try:
             stat = os.stat(full)
+            stamp = file_stamp(stat)
             seen = known.get(rel)
-            if seen is not None and seen.size == stat.st_size and seen.mtime_ns == stat.st_mtime_ns:
-                sources.append(Source(rel, None, stat.st_mtime, seen.digest, stat.st_size, stat.st_mtime_ns))
+            if seen is not None and seen.stamp == stamp:
+                sources.append(Source(rel, None, stat.st_mtime, seen.digest, stamp))
             else:
-                source = read_source(Path(full), rel)
-                sources.append(replace(source, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+                sources.append(replace(read_source(Path(full), rel), stamp=stamp))
         except ContentError as exc:
             errors.append(exc)
         except OSError as exc:
@@ -100,16 +94,6 @@ def content_paths(content_dir: Path) -> list[Path]:
 def walk_content(content_dir: Path) -> list[Path]:
     """Every file under content/ but hidden files and editors' temp files, sorted."""
     return [Path(p) for p in walk_files(content_dir)]
-
-
-def walk_files(folder: Path) -> list[str]:
-    """walk_content as path strings (plain strings: at tens of thousands of files, Path objects cost)."""
-    found: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(folder):
-        dirnames[:] = [d for d in dirnames if not is_ignored(d)]
-        prefix = dirpath + os.sep
-        found.extend(prefix + f for f in filenames if not is_ignored(f))
-    return sorted(found, key=lambda p: p.split(os.sep))
 
 
 def read_source(path: Path, rel: str) -> Source:
@@ -275,7 +259,7 @@ def item_from_meta(source: Source, meta: dict[str, Any], body: str, config: Site
         extra=_extra(meta, ("cdnAmpWebUrl",)),
         lines=lines or {},
     )
-    if kind == "link" or (hidden_reason(item) is not None and not config.drafts):
+    if kind == "link" or not is_shown(item, config):
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
     return replace(item, body_html=render_markdown(body, config.trust_html) if kind == "article"
                    else render_plain_text(body))

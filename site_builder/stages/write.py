@@ -1,5 +1,6 @@
-"""Write a build to output/: the only writer. Writes only what changed, through a journal a killed build
-can be finished from; refuses dangerous targets."""
+"""Write a build to output/: the only writer and the only reader of output/. Finishes what a killed build
+left before anything is compared with output/, keeps files its own record says are current, writes only
+what changed, through a journal a killed build can be finished from; refuses dangerous targets."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable
 
 from site_builder.errors import OutputError
+from site_builder.inputs import file_stamp
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +24,81 @@ MARKER_TEXT = b"This folder is written by site-builder; every build makes it hol
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the finished site: a relative POSIX path and its bytes (None: keep the file in output/)."""
+    """One file of the finished site: a relative POSIX path and its bytes."""
 
     rel_path: str
-    data: bytes | None
+    data: bytes
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the write stage left at one path of output/: the key the file was made from ("" for files
+    made without one, always compared by their bytes) and the file's stat stamp right after."""
+
+    key: str
+    stamp: tuple[int, ...]
+
+
+Record = dict[str, Written]   # out path -> Written: the write stage's memory of output/, kept by the caller
+
+
+def write_site(keys: dict[str, str], make: Callable[[frozenset[str]], Iterable[OutputFile]], output: Path,
+               root: Path, record: Record) -> tuple[WriteStats, Record]:
+    """Make output/ hold the site whose files are `keys` (out path -> key; "" for a file made without a
+    key), in this order: refuse a dangerous target; finish or roll back what a killed build left; keep
+    each file `record` says was made from the same key and is still the file recorded; ask `make` for
+    every other file (given the kept paths); write them. Returns the stats and the new record."""
+    check_target(output, root)
+    output = output.resolve()
+    clean_leftovers(output)
+    kept = current_files(output, keys, record)
+    stats = write_output(make(kept), output, root, keep=kept, record=record)
+    return stats, record_of(output, keys)
+
+
+def current_files(output: Path, keys: dict[str, str], record: Record) -> frozenset[str]:
+    """The keyed files in output/ that are exactly what `record` says they were made from."""
+    if not (output / MARKER).is_file():
+        return frozenset()
+    prefix = str(output) + os.sep
+    return frozenset(path for path, key in keys.items()
+                     if key and (was := record.get(path)) is not None and was.key == key
+                     and _stamp(prefix + path) == was.stamp)
+
+
+def record_of(output: Path, keys: dict[str, str]) -> Record:
+    """Each file's key and stamp, and the stamp of every folder on the way to them (output/ itself as
+    "./"): a file added or removed anywhere changes its folder's stamp, so nobody need list the folders
+    whose stamps are unchanged (`unchanged`, `_file_set`)."""
+    prefix = str(output.resolve()) + os.sep
+    record = {path: Written(key, stamp) for path, key in keys.items() if (stamp := _stamp(prefix + path))}
+    folders = {"./"}
+    for path in list(record):
+        parent = path.rpartition("/")[0]
+        while parent and parent + "/" not in folders:
+            folders.add(parent + "/")
+            parent = parent.rpartition("/")[0]
+    record.update((folder, Written("", stamp)) for folder in sorted(folders) if (stamp := _stamp(prefix + folder)))
+    return record
+
+
+def unchanged(output: Path, root: Path, record: Record) -> bool:
+    """output/ (a killed build's update finished first) holds exactly the recorded files, untouched since:
+    every recorded file and folder has its recorded stamp (a file added or removed changes its folder's)."""
+    if not record or "./" not in record or not output.is_dir():
+        return False
+    check_target(output, root)
+    output = output.resolve()
+    clean_leftovers(output)
+    prefix = str(output) + os.sep
+    return all(_stamp(prefix + path) == was.stamp for path, was in record.items())
+
+
+def _stamp(path: str) -> tuple[int, ...]:
+    try:
+        return file_stamp(os.stat(path))
+    except OSError:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -80,8 +153,9 @@ class PathCheck:
             raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
 
 
-def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> WriteStats:
-    """Make `output` hold exactly `files`, leaving files whose bytes are unchanged as they are (same inode
+def write_output(files: Iterable[OutputFile], output: Path, root: Path,
+                 keep: frozenset[str] = frozenset(), record: Record | None = None) -> WriteStats:
+    """Make `output` hold exactly `files` and the files at `keep` as they are, leaving files whose bytes are unchanged as they are (same inode
     and mtime). A first build is written beside `output` and renamed into place. Later builds stage only
     the new and changed files beside it, then record the whole update in a journal and apply it: killed
     before the journal is complete, a build leaves `output` untouched; killed after, the next build
@@ -92,7 +166,9 @@ def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> Write
     try:
         clean_leftovers(output)
         if output.is_dir() and (output / MARKER).exists():
-            return _update(files, output, staging)
+            return _update(files, output, staging, keep, record or {})
+        if keep:
+            raise OutputError(f"{output} was replaced during the build; build again")
         return _write_whole(files, output, staging)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
@@ -110,9 +186,6 @@ def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> Wr
     check = PathCheck()
     for f in files:
         check.add(f.rel_path)
-        if f.data is None:
-            raise OutputError(f"{output / f.rel_path} changed or vanished during the build; build again "
-                              "(or with --no-cache)")
         target = new_root + f.rel_path
         parent = target.rpartition(os.sep)[0]
         if parent not in made_dirs:
@@ -129,24 +202,27 @@ def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> Wr
 JOURNAL = "journal.json"
 
 
-def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteStats:
-    """Change output/ into `files` in place: only new and changed files are written, stale ones removed."""
+def _update(files: Iterable[OutputFile], output: Path, staging: Path, keep: frozenset[str],
+            record: Record) -> WriteStats:
+    """Change output/ into `files` and `keep` in place: only new and changed files are written, stale ones
+    removed."""
     out = str(output) + os.sep
     check = PathCheck()
+    for rel in sorted(keep):
+        check.add(rel)
+        if not os.path.isfile(out + rel):  # the build relied on this file still being there
+            raise OutputError(f"{out + rel} changed or vanished during the build; build again "
+                              "(or with --no-cache)")
     moves: list[list[str]] = []
     for f in files:
         check.add(f.rel_path)
-        if f.data is None:
-            if not os.path.isfile(out + f.rel_path):  # the build relied on this file still being there
-                raise OutputError(f"{out + f.rel_path} changed or vanished during the build; build again "
-                                  "(or with --no-cache)")
-        elif not _same_bytes(out + f.rel_path, f.data):
+        if not _same_bytes(out + f.rel_path, f.data):
             if not moves:
                 staging.mkdir()
             moves.append([str(len(moves)), f.rel_path])
             (staging / moves[-1][0]).write_bytes(f.data)
     check.finish()
-    stale = sorted(_file_set(output) - check.paths - {MARKER})
+    stale = sorted(_file_set(output, record) - check.paths - {MARKER})
     if moves or stale:
         staging.mkdir(exist_ok=True)
         _commit(moves, stale, staging)
@@ -228,9 +304,39 @@ def _same_bytes(path: str, data: bytes) -> bool:
         return False
 
 
-def _file_set(folder: Path) -> set[str]:
-    start = len(str(folder)) + 1
-    return {os.path.join(d, f)[start:].replace(os.sep, "/") for d, _, files in os.walk(folder) for f in files}
+def _file_set(folder: Path, record: Record) -> set[str]:
+    """Every file under folder, as relative POSIX paths. A folder whose stamp is the one `record` holds
+    has the entries it had then (adding or removing one changes the stamp): its recorded files and
+    folders. Only the others are listed (symlinked folders, as os.walk does, neither listed nor entered)."""
+    children: dict[str, list[str]] = {}
+    for path in record:
+        if path != "./" and _plain(path.rstrip("/")):  # the record comes from the store: never trusted
+            parent = path.rstrip("/").rpartition("/")[0]
+            children.setdefault(parent + "/" if parent else "./", []).append(path)
+    prefix = str(folder) + os.sep
+    found: set[str] = set()
+    todo = ["./"]
+    while todo:
+        current = todo.pop()
+        was = record.get(current)
+        if was is not None and _stamp(prefix + current) == was.stamp:
+            for entry in children.get(current, ()):
+                (todo.append(entry) if entry.endswith("/") else found.add(entry))
+            continue
+        base = "" if current == "./" else current
+        with os.scandir(prefix + base) as entries:
+            for entry in entries:
+                if not entry.is_dir():
+                    found.add(base + entry.name)
+                elif not entry.is_symlink():
+                    todo.append(base + entry.name + "/")
+    return found
+
+
+def _plain(rel_path: str) -> bool:
+    """A plain relative path inside output/ (no '..', no absolute path, no empty part)."""
+    return not rel_path.startswith("/") and "\\" not in rel_path and \
+        all(part not in ("", ".", "..") for part in rel_path.split("/"))
 
 
 def _swap_in(staging: Path, output: Path) -> None:
