@@ -1,4 +1,4 @@
-"""The one item the benchmark edits: which one, how its title changes, and where its page ends up."""
+"""The one item the benchmark edits: which one, how its title or body changes, and where its page ends up."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ def edit_titles(title: str) -> Iterator[str]:
         yield " ".join(words)
 
 
+def moved_titles(title: str) -> Iterator[str]:
+    """Endless retitles that each move the item's URL: a numbered prefix changes the start of its slug."""
+    for k in itertools.count(1):
+        yield f"Update {k}: {title}"
+
+
 def set_title(path: Path, title: str) -> None:
     text = path.read_text(encoding="utf-8")
     new, count = re.subn(r"^title: .*$", lambda _: f"title: {yaml_string(title)}", text, count=1, flags=re.M)
@@ -48,14 +54,36 @@ def set_title(path: Path, title: str) -> None:
         handle.write(new)
 
 
+# The body's first sentence: on the first line that is not blank, a heading, a list entry or a quote,
+# everything up to the first "." or "?" that ends a word (the corpus's link URLs hold no ". ").
+_FIRST_SENTENCE = re.compile(r"^(?!\s|#|>|[-*+] |\d+\. )[^\n]*?[.?](?=\s|$)", re.M)
+
+
+def edit_body(path: Path, marker: str) -> str:
+    """Replace the first sentence of the body with one naming marker; the frontmatter keeps every byte.
+
+    Returns the new sentence, which the item page shows once it is rebuilt.
+    """
+    text = path.read_text(encoding="utf-8")
+    end = text.index("\n---\n", 3) + len("\n---\n") if text.startswith("---\n") else 0
+    sentence = f"Benchmark edit {marker} rewrote this sentence."
+    body, count = _FIRST_SENTENCE.subn(lambda _: sentence, text[end:], count=1)
+    if count != 1:
+        raise SystemExit(f"{path}: no body sentence to edit")
+    with open(path, "w", encoding="utf-8", newline="\n") as handle:
+        handle.write(text[:end] + body)
+    return sentence
+
+
 def has_title(page: str, title: str) -> bool:
     return title in page or html.escape(title) in page
 
 
-def find_page(out: Path, title: str) -> str | None:
-    """The site URL of the built page whose <title> holds this title, or None."""
+def find_page(out: Path, title: str, under: str = "") -> str | None:
+    """The site URL of the built page whose <title> holds this title, or None; `under` narrows the search to
+    one output folder (e.g. "news")."""
     found = []
-    for path in out.rglob("*.html"):
+    for path in (out / under).rglob("*.html"):
         with open(path, "rb") as handle:
             head = handle.read(8192).decode("utf-8", "replace")
         match = re.search(r"<title[^>]*>(.*?)</title>", head, re.S | re.I)

@@ -1,14 +1,16 @@
 """Time the real site-builder CLI on generated corpora and print the results as a Markdown table.
 
-    python benchmarks/run.py [--sizes 1000,10000] [--with-50k] [--keep DIR]
+    python benchmarks/run.py [--sizes 1000,10000] [--with-50k] [--with-100k] [--keep DIR] [--no-serve] [--no-hugo]
 
-For each size: cold build, warm rebuild with nothing changed, warm rebuild after one title edit, and
-`serve --watch` edit-to-reload. benchmarks/README.md says what each column measures.
+For each size: cold build, warm rebuild with nothing changed, after one body edit and after one retitle that
+moves the item's URL, `serve --watch` edit-to-reload, and Hugo's cold build of the same corpus when `hugo` is
+installed. benchmarks/README.md says what each column measures.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import logging
 import os
 import platform
@@ -23,9 +25,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Callable
 
-from edit import edit_titles, find_page, has_title, pick_probe, set_title
+import hugo
+from edit import edit_body, edit_titles, find_page, moved_titles, pick_probe, set_title
 from generate import CorpusItem, write_corpus
 from live import SERVE_RUNS, Unavailable, measure_serve
 from measure import Run, measure
@@ -49,7 +52,11 @@ class SizeResult:
     output_files: int = 0
     cold: list[Run] = field(default_factory=list)
     warm: list[Run] = field(default_factory=list)
-    changed: list[Run] = field(default_factory=list)
+    body: list[Run] = field(default_factory=list)       # after one body edit each
+    retitle: list[Run] = field(default_factory=list)    # after one retitle (URL moves) each
+    hugo: list[Run] = field(default_factory=list)
+    hugo_files: int = 0
+    hugo_note: str = ""
     serve: list[tuple[float, float]] = field(default_factory=list)   # (reload event, page fresh) after write
     serve_note: str = ""
     failure: str = ""
@@ -71,17 +78,30 @@ def _failed(result: SizeResult, what: str, run: Run) -> bool:
     return True
 
 
-def run_builds(cli: list[str], site: Path, out: Path, probe: CorpusItem, titles: Iterator[str],
-               result: SizeResult, no_cache: list[str], log_path: Path) -> str | None:
-    """Cold, warm and one-change builds into result; returns the last title written (None if none was)."""
+def _series(result: SizeResult, runs: list[Run], label: str, count: int, build: list[str], log_path: Path,
+            before: Callable[[int], object] = lambda i: None, check: Callable[[int], str] = lambda i: "") -> bool:
+    """`count` timed builds appended to runs. Untimed around build i: before(i) (the edit), then check(i),
+    which says what is stale in the output ("" when nothing is). False when a build failed."""
+    for i in range(count):
+        before(i)
+        _progress(f"  {label} {i + 1}/{count}")
+        run = measure(build, log_path)
+        if _failed(result, label, run):
+            return False
+        runs.append(run)
+        stale = check(i)
+        if stale:
+            result.notes.append(f"STALE after {label} {i + 1}/{count}: {stale}")
+    return True
+
+
+def run_builds(cli: list[str], site: Path, out: Path, probe: CorpusItem, result: SizeResult,
+               no_cache: list[str], log_path: Path) -> str:
+    """Cold, warm no-change, body-edit and retitle builds into result; returns the probe's title afterwards."""
     build = [*cli, "build", "--source", str(site), "--output", str(out)]
-    for i in range(COLD_RUNS):
-        _clean(site, out)
-        _progress(f"  cold build {i + 1}/{COLD_RUNS}")
-        run = measure(build + no_cache, log_path)
-        if _failed(result, "cold build", run):
-            return None
-        result.cold.append(run)
+    if not _series(result, result.cold, "cold build", COLD_RUNS, build + no_cache, log_path,
+                   before=lambda i: _clean(site, out)):
+        return probe.title
     result.output_files = sum(1 for p in out.rglob("*") if p.is_file())
     printed = [line for line in result.cold[0].stderr.splitlines() if line.strip()]
     if printed:
@@ -89,45 +109,75 @@ def run_builds(cli: list[str], site: Path, out: Path, probe: CorpusItem, titles:
     _progress("  priming the cache")
     prime = measure(build, log_path)
     if _failed(result, "first cached build", prime):
-        return None
+        return probe.title
     result.notes.append(f"first build with the cache on (fills it): {_seconds(prime.wall)} wall, "
                         f"{_seconds(prime.cpu)} CPU")
     if not (site / CACHE_DIR).is_dir():
         result.notes.append(f"no {CACHE_DIR}/ after a cached build: the warm runs were full builds")
-    for i in range(WARM_RUNS):
-        _progress(f"  warm no-change {i + 1}/{WARM_RUNS}")
-        run = measure(build, log_path)
-        if _failed(result, "warm rebuild", run):
-            return None
-        result.warm.append(run)
+    if not _series(result, result.warm, "warm no-change", WARM_RUNS, build, log_path):
+        return probe.title
     url = find_page(out, probe.title)
     if url is None:
         result.notes.append(f"could not find the page of {probe.rel_path} in the output; freshness not checked")
-    stale = 0
-    title = None
-    for i in range(WARM_RUNS):
-        title = next(titles)
-        set_title(site / probe.rel_path, title)
-        _progress(f"  warm one-change {i + 1}/{WARM_RUNS}")
-        run = measure(build, log_path)
-        if _failed(result, "warm rebuild after an edit", run):
-            return title
-        result.changed.append(run)
-        if url is not None and not has_title(_read_page(out, url), title):
-            stale += 1
-    if stale:
-        result.notes.append(f"STALE: after {stale}/{WARM_RUNS} one-change rebuilds the item page lacked the new title")
-    return title
+    path = site / probe.rel_path
+    sentences: list[str] = []
+    if not _series(result, result.body, "warm body edit", WARM_RUNS, build, log_path,
+                   before=lambda i: sentences.append(edit_body(path, str(i + 1))),
+                   check=lambda i: _lacks(out, url, sentences[i])):
+        return probe.title
+    titles = list(itertools.islice(moved_titles(probe.title), WARM_RUNS))
+    urls = [url]
+    _series(result, result.retitle, "warm retitle", WARM_RUNS, build, log_path,
+            before=lambda i: set_title(path, titles[i]), check=lambda i: _moved(out, urls, titles[i]))
+    return titles[-1]
+
+
+def _lacks(out: Path, url: str | None, text: str) -> str:
+    if url is None or text in _read_page(out, url):
+        return ""
+    return f"{url} lacks {text!r}"
+
+
+def _moved(out: Path, urls: list[str | None], title: str) -> str:
+    """After a retitle: is the item at a new URL, and is the page at its previous URL gone? Appends the new URL."""
+    old = urls[-1]
+    new = find_page(out, title, old.strip("/").rpartition("/")[0] if old else "")
+    urls.append(new)
+    if new is None:
+        return f"no page has the title {title!r}"
+    if new == old:
+        return f"the URL did not move ({new}): does the item have a fixed `slug:`?"
+    if old is not None and _page_file(out, old).exists():
+        return f"the page at the old URL {old} is still there"
+    return ""
+
+
+def _page_file(out: Path, url: str) -> Path:
+    path = out / url.lstrip("/")
+    return path / "index.html" if url.endswith("/") else path
 
 
 def _read_page(out: Path, url: str) -> str:
-    path = out / url.lstrip("/")
-    if url.endswith("/"):
-        path = path / "index.html"
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
+        return _page_file(out, url).read_text(encoding="utf-8", errors="replace")
     except OSError:
         return ""
+
+
+def run_hugo(site: Path, result: SizeResult, wanted: bool, log_path: Path) -> None:
+    """Hugo's cold builds of the same corpus, when wanted and installed; otherwise why not, in hugo_note."""
+    if not wanted:
+        result.hugo_note = "skipped"
+    elif shutil.which("hugo") is None:
+        result.hugo_note = "not installed"
+    else:
+        _progress(f"  hugo cold builds ({COLD_RUNS})")
+        runs, result.hugo_files = hugo.cold_builds(site, COLD_RUNS, log_path)
+        if runs[-1].returncode == 0:
+            result.hugo = runs
+        else:
+            result.hugo_note = "failed"
+            result.notes.append(f"hugo exited with {runs[-1].returncode}: {runs[-1].stderr.strip()[-500:]}")
 
 
 # ---------------------------------------------------------------- reporting
@@ -144,19 +194,26 @@ def _mib(kib: int) -> str:
     return f"{kib / 1024:.0f} MB"
 
 
+def _cell(runs: list[Run], value: str, missing: str) -> str:
+    """The median of one Run field ("wall" or "cpu"), or `missing` when there are no runs."""
+    return _median([getattr(x, value) for x in runs]) if runs else missing
+
+
 def table(results: list[SizeResult]) -> str:
-    rows = ["| N | cold wall | cold CPU | warm no-change | warm one-change | serve edit→reload | peak RSS |",
-            "|---:|---:|---:|---:|---:|---:|---:|"]
+    rows = ["| N | cold wall | cold CPU | warm no-change | warm body edit | warm retitle (URL moves) "
+            "| serve edit→reload | peak RSS (body edit) | Hugo cold wall |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
-        runs = r.cold + r.warm + r.changed
         failed = "FAILED" if r.failure else "n/a"
         cells = [f"{r.items:,}",
-                 _median([x.wall for x in r.cold]) if r.cold else failed,
-                 _median([x.cpu for x in r.cold]) if r.cold else failed,
-                 _median([x.wall for x in r.warm]) if r.warm else failed,
-                 _median([x.wall for x in r.changed]) if r.changed else failed,
+                 _cell(r.cold, "wall", failed),
+                 _cell(r.cold, "cpu", failed),
+                 _cell(r.warm, "wall", failed),
+                 _cell(r.body, "wall", failed),
+                 _cell(r.retitle, "wall", failed),
                  _median([fresh for _, fresh in r.serve]) if r.serve else "n/a",
-                 _mib(max(x.max_rss_kib for x in runs)) if runs else failed]
+                 _mib(max(x.max_rss_kib for x in r.body)) if r.body else failed,
+                 _cell(r.hugo, "wall", r.hugo_note or "n/a")]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows)
 
@@ -165,13 +222,16 @@ def details(r: SizeResult) -> list[str]:
     lines = [f"### N = {r.items:,}",
              f"- corpus: {r.corpus_mib:.0f} MiB generated in {r.generate_seconds:.1f} s; "
              f"output: {r.output_files:,} files"]
-    for label, runs in (("cold", r.cold), ("warm no-change", r.warm), ("warm one-change", r.changed)):
+    for label, runs in (("cold", r.cold), ("warm no-change", r.warm), ("warm body edit", r.body),
+                        ("warm retitle", r.retitle), ("hugo cold", r.hugo)):
         if runs:
             lines.append(f"- {label}: wall {', '.join(_seconds(x.wall) for x in runs)}; "
                          f"CPU {', '.join(_seconds(x.cpu) for x in runs)}; "
                          f"max RSS of one process {_mib(max(x.max_rss_kib for x in runs))}; "
                          f"tree PSS (sampled) {_mib(max(x.tree_pss_kib for x in runs))}; "
                          f"up to {max(x.processes for x in runs)} process(es)")
+    if r.hugo:
+        lines.append(f"- hugo output: {r.hugo_files:,} files")
     if r.serve:
         lines.append("- serve: reload event after " + ", ".join(_seconds(e) for e, _ in r.serve)
                      + "; page fresh after " + ", ".join(_seconds(f) for _, f in r.serve))
@@ -208,7 +268,6 @@ def _progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-
 # ---------------------------------------------------------------- main
 
 def find_cli(explicit: str | None) -> list[str]:
@@ -229,7 +288,8 @@ def check_build(cli: list[str]) -> tuple[bool, list[str], str]:
     return True, (["--no-cache"] if "--no-cache" in probe.stdout else []), ""
 
 
-def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str], serve: bool) -> SizeResult:
+def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str], serve: bool,
+               with_hugo: bool) -> SizeResult:
     result = SizeResult(items=n)
     site, out = root / f"n{n}" / "site", root / f"n{n}" / "out"
     log_path = root / f"n{n}" / "cli.log"
@@ -245,8 +305,8 @@ def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str
                         + f" (on {os.cpu_count()} cores; other work on the machine inflates wall times)")
     if not no_cache:
         result.notes.append("build has no --no-cache flag: cold builds ran after deleting the cache only")
-    titles = edit_titles(probe.title)
-    current = run_builds(cli, site, out, probe, titles, result, no_cache, log_path) or probe.title
+    run_hugo(site, result, with_hugo, log_path)
+    current = run_builds(cli, site, out, probe, result, no_cache, log_path)
     if not serve:
         result.serve_note = "skipped (--no-serve)"
         return result
@@ -259,8 +319,8 @@ def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str
         return result
     cold = statistics.median(x.wall for x in result.cold)
     try:
-        served = measure_serve(cli, site, probe, url, current, titles, log_path, timeout=max(60.0, 5 * cold + 30),
-                               progress=_progress)
+        served = measure_serve(cli, site, probe, url, current, edit_titles(current), log_path,
+                               timeout=max(60.0, 5 * cold + 30), progress=_progress)
     except Unavailable as exc:
         result.serve_note = str(exc)
         return result
@@ -273,6 +333,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmark site-builder on generated corpora.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
     parser.add_argument("--with-50k", action="store_true", help="also run N=50000")
+    parser.add_argument("--with-100k", action="store_true", help="also run N=100000 (a cold build takes many minutes)")
     parser.add_argument("--keep", type=Path, metavar="DIR", help="work in DIR and keep corpora, outputs and cli.log")
     parser.add_argument("--seed", type=int, default=1)
     code = parser.add_mutually_exclusive_group()
@@ -280,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     code.add_argument("--snapshot", metavar="REF", help="run a frozen copy of site_builder/ and themes/: a git "
                       "revision (e.g. HEAD) or 'worktree' (the files as they are at start)")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve edit→reload column")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo cold-build column")
     args = parser.parse_args(argv)
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         # Started as a background job (`&`): SIGINT is ignored and children would inherit that, so the
@@ -291,6 +353,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated whole numbers, not {args.sizes!r}")
     if args.with_50k and 50000 not in sizes:
         sizes.append(50000)
+    if args.with_100k and 100000 not in sizes:
+        sizes.append(100000)
     temp = None if args.keep else tempfile.TemporaryDirectory(prefix="site-builder-bench-")
     root = args.keep.resolve() if args.keep else Path(temp.name)  # type: ignore[union-attr]
     root.mkdir(parents=True, exist_ok=True)
@@ -308,12 +372,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"`{shlex.join(cli)} build` is not usable yet: {why}\n")
             print(table([SizeResult(items=n) for n in sizes]))
             return 1
-        results = [bench_size(n, args.seed, root, cli, no_cache, not args.no_serve) for n in sizes]
+        results = [bench_size(n, args.seed, root, cli, no_cache, not args.no_serve, not args.no_hugo)
+                   for n in sizes]
     finally:
         if temp is not None:
             temp.cleanup()
-    print(f"## Results (`{shlex.join(cli)}`, seed {args.seed}; medians of {COLD_RUNS} cold / "
-          f"{WARM_RUNS} warm / {SERVE_RUNS} serve runs)\n")
+    print(f"## Results (`{shlex.join(cli)}`, seed {args.seed}; medians of {COLD_RUNS} cold (and Hugo) / "
+          f"{WARM_RUNS} runs of each warm kind / {SERVE_RUNS} serve runs)\n")
     print(table(results) + "\n")
     print("\n".join(line for r in results for line in [*details(r), ""]))
     return 1 if any(r.failure for r in results) else 0

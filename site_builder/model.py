@@ -16,8 +16,18 @@ class Source:
     text: str | None      # None: unchanged since the build that cached its item, not read again
     mtime: float
     digest: str = ""
-    size: int = 0         # size and mtime_ns as load saw them: the cache's quick "unchanged" test
-    mtime_ns: int = 0
+    stamp: tuple[int, ...] = ()   # inputs.file_stamp as load saw it: the store's quick "unchanged" test
+
+
+@dataclass(frozen=True)
+class Known:
+    """A content file as an earlier build saw it: its stat stamp (inputs.file_stamp), the digest of its
+    bytes, and the item parsed from them with that item's key (incremental/keys.py)."""
+
+    stamp: tuple[int, ...]
+    digest: str
+    key: str
+    item: Item
 
 
 @dataclass(frozen=True)

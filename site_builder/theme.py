@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from site_builder.config import SiteConfig
 from site_builder.errors import ThemeError, printable_path
-from site_builder.files import NotRegularFile, read_regular, special_kind, walk_tree
+from site_builder.files import NotRegularFile, read_regular, special_kind
+from site_builder.inputs import walk_inputs
 from site_builder.stages.write import OutputFile
 from site_builder.slug import is_safe_slug
 
@@ -218,21 +219,18 @@ def static_files(theme: Theme, sources: dict[str, Path] | None = None) -> list[O
 
 
 def static_sources(theme: Theme) -> dict[str, Path]:
-    """Output path -> the static file that fills it, sorted by output path."""
+    """Output path -> the static file that fills it, sorted by output path; which files count is
+    inputs.walk_inputs' rule, the same the inputs digest, the content walker and the watcher use."""
     chosen: dict[str, Path] = {}
     for folder in reversed(theme.static_dirs):
-        for path in walk_tree(folder, _hidden)[0]:
+        for path in walk_inputs(folder)[0]:
             chosen[Path(path).relative_to(folder).as_posix()] = Path(path)
     return dict(sorted(chosen.items()))
 
 
 def static_warnings(theme: Theme) -> list[str]:
     """Linked folders in static folders that are skipped (see files.walk_tree)."""
-    return [w for folder in theme.static_dirs for w in walk_tree(folder, _hidden)[1]]
-
-
-def _hidden(name: str) -> bool:
-    return name.startswith(".")
+    return [w for folder in theme.static_dirs for w in walk_inputs(folder)[1]]
 
 
 def _read_static(path: Path, site_root: Path) -> bytes:
@@ -249,7 +247,7 @@ def check_template_files(theme: Theme) -> None:
     """Every template is a regular file with a UTF-8 name and text: a FIFO or device would never end a
     read, and Jinja2 fails on bad bytes while rendering, not saying where."""
     for folder in theme.template_dirs:
-        for path in walk_tree(folder, _hidden)[0]:
+        for path in walk_inputs(folder)[0]:
             shown = _shown(Path(path), theme.site_root)
             if printable_path(shown) != shown:
                 raise ThemeError("the file name is not valid UTF-8 or holds a control character; rename the file",

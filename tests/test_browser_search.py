@@ -75,7 +75,8 @@ def test_typing_a_query_finds_visible_items_and_never_hidden_ones(page, sites, n
     page.goto(f"{site}search/", wait_until="load")
 
     page.locator("#search-q").press_sequentially("pangolin", delay=20)
-    page.wait_for_function("document.querySelector('#search-status').textContent.includes('match')")
+    # the status names the query it answers: wait for the whole word's answer, not an earlier keystroke's
+    page.wait_for_function("document.querySelector('#search-status').textContent.includes('pangolin')")
     found = results(page)
     status = page.locator("#search-status").inner_text()
     violations = {}

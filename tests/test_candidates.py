@@ -11,7 +11,7 @@ from lxml import html as lhtml
 
 from site_builder.commands.build import build_site
 from site_builder.config import load_config
-from site_builder.incremental.cache import Cache
+from site_builder.incremental.store import Memory
 from tests.conftest import read_tree
 from tests.judges import axe_violations, describe_violations
 
@@ -74,23 +74,23 @@ def test_a_normal_build_has_no_candidates_page_nor_link(make_site, run_cli) -> N
 
 def test_serve_drafts_has_it_in_memory_only(make_site) -> None:
     root = make_site(SITE)
-    result = build_site(load_config(root, {"drafts": True}), Cache())
+    result = build_site(load_config(root, {"drafts": True}), Memory())
     pages = {f.rel_path: f.data for f in result.files}
     assert [c[0] for c in candidates(pages["candidates/index.html"])] == ["New Pick", "Draft Pick", "Old Pick"]
     assert not (root / "output").exists()
-    public = build_site(load_config(root), Cache())
+    public = build_site(load_config(root), Memory())
     assert "candidates/index.html" not in {f.rel_path for f in public.files}
 
 
 def test_the_page_follows_edits_in_a_running_preview(make_site) -> None:
     root = make_site(SITE)
-    cache = Cache()
+    cache = Memory()
     config = load_config(root, {"drafts": True})
     build_site(config, cache)
     first = build_site(config, cache)
     (root / "content/old.md").write_text(story("Old Pick", "2024-05-01T09:00:00Z", "Daily",
                                                "published: false\n").replace("Why Old", "Now old"))
-    again = build_site(config, first.cache)
+    again = build_site(config, first.memory)
     page = {f.rel_path: f.data for f in again.files}["candidates/index.html"]
     assert candidates(page)[2][2] == "Now old Pick matters"
 

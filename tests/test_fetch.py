@@ -18,7 +18,7 @@ from site_builder.commands.fetch import Limits, fetch_sources
 from site_builder.commands.fetch_state import STATE_FILE
 from site_builder.commands.importer import import_files
 from site_builder.commands.sources import load_subscriptions
-from site_builder.incremental.cache import CACHE_DIR
+from site_builder.incremental.store import CACHE_DIR
 
 FAST = Limits(timeout=1.0, max_bytes=20_000, parallel=4)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from site_builder.commands.build import build_site
 from site_builder.config import load_config
-from site_builder.incremental.cache import Cache
+from site_builder.incremental.store import Memory
 from site_builder.stages.search import index_pages
 from tests.conftest import read_tree
 from tests.test_build import HIDDEN, VISIBLE, article
@@ -121,8 +121,8 @@ def test_an_item_may_not_take_the_search_pages_urls(make_site, run_cli):
 
 def test_serve_keeps_a_current_index_in_memory_with_hidden_items_only_for_drafts(make_site):
     root = make_site({**VISIBLE, **HIDDEN})
-    public = build_site(load_config(root), Cache())
-    drafts = build_site(load_config(root, {"drafts": True}), Cache())
+    public = build_site(load_config(root), Memory())
+    drafts = build_site(load_config(root, {"drafts": True}), Memory())
 
     in_public = fragments({f.rel_path: f.data for f in public.files})
     in_drafts = fragments({f.rel_path: f.data for f in drafts.files})
@@ -132,7 +132,7 @@ def test_serve_keeps_a_current_index_in_memory_with_hidden_items_only_for_drafts
     assert not (root / "output").exists()
 
     (root / "content/a.md").write_text(article("Alpha Story Renamed"))
-    again = build_site(load_config(root), public.cache)   # serve's next rebuild, from its in-memory cache
+    again = build_site(load_config(root), public.memory)   # serve's next rebuild, from its in-memory cache
     titles = {r["meta"]["title"] for r in fragments({f.rel_path: f.data for f in again.files}).values()}
     assert titles == {"Alpha Story Renamed", "Beta Story", "Gamma Plain Story"}
 

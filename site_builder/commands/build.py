@@ -1,45 +1,47 @@
-"""The one place that knows the order of the build stages: load, parse, collect, plan, render, write."""
+"""The one place that knows the order of the build stages: load, parse, collect, plan, render, write.
+
+    load_sources -> parse_item (each file) -> collect (the visibility gate) -> plan -> claims (clashes)
+    -> keys for every output -> render_page / render_feed / search index (only what write_site asks
+    for) -> write_site (the one writer)
+
+The incremental machinery (incremental/) wraps these pure stages: the store says which files need no
+parsing, keys.py says what every output is made from, and the write stage decides which files to keep.
+"""
 
 from __future__ import annotations
 
-import gc
-import hashlib
 import logging
-import os
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
-from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterator
 
-from site_builder.incremental import cache as caching
-from site_builder.incremental.previous_urls import load_previous_urls, save_urls
-from site_builder.stages.images import Assets, assets_stamp, load_assets
-from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
-from site_builder.incremental.cache import Cache, Known
-from site_builder.stages.collect import Site, collect, hidden_reason
 from site_builder.config import SiteConfig
-from site_builder.stages.content import load_sources, parse_item, walk_files
 from site_builder.errors import SiteError, raise_all
+from site_builder.incremental import keys
+from site_builder.incremental.previous_urls import drop_urls, load_previous_urls, save_urls
+from site_builder.incremental.search_index import SearchPlan, earlier_index, plan_search, with_search_index
+from site_builder.incremental.store import Memory, Stored, forget, load_store, save_store
+from site_builder.incremental.workers import gc_frozen, gc_paused, settled, work_imap, work_map
+from site_builder.model import Item, Known, Source
+from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
 from site_builder.stages.claims import find_clashes
+from site_builder.stages.collect import Site, collect, hidden_reason
+from site_builder.stages.content import load_sources, parse_item
 from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
-from site_builder.incremental.layout import Layout, item_shape, relayout
-from site_builder.incremental.search_index import with_search_index
-from site_builder.model import Item, Source
-from site_builder.stages.write import OutputFile, WriteStats, write_output
-from site_builder.incremental.parallel import fork_imap, fork_map
+from site_builder.stages.images import Assets, load_assets
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
-from site_builder.theme import (Theme, load_theme, make_environment, static_files, static_sources,
-                                static_warnings)
 from site_builder.stages.views import GroupSlugs, ItemViews, site_view
+from site_builder.stages.write import OutputFile, WriteStats, read_kept, unchanged, write_site
+from site_builder.theme import Theme, load_theme, make_environment, static_files, static_sources, static_warnings
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Report:
-    """What a build tells the user, in numbers (kept in the cache to repeat when nothing changed)."""
+    """What a build tells the user, in numbers (kept in the store to repeat when nothing changed)."""
 
     pages: int
     files: int
@@ -51,57 +53,84 @@ class Report:
 
 
 @dataclass(frozen=True)
-class BuildResult:
-    """A finished build in memory: the files, the site they show, and what to tell the user.
+class Planned:
+    """A build decided but not rendered: the site, its pages and feeds, and the key of every output file.
 
-    A file whose data is None is unchanged since the last build: write keeps the one in output/.
+    A new kind of output joins by being planned here with a key (keys.output_key over everything it
+    reads) and being made in `make_files`; an output made without a key gets "" and is always made
+    and compared byte for byte.
     """
 
-    files: Iterable[OutputFile]   # a list from build_site; made while being written in build()
+    config: SiteConfig
+    site: Site
+    pages: tuple[Page, ...]
+    feeds: tuple[FeedSpec, ...]
+    extra: tuple[OutputFile, ...]          # sitemap, robots.txt, redirects, static files: always made in full
+    keys: dict[str, str]                   # out path -> key ("" for files always made in full)
+    search: SearchPlan | None              # the search index (its files' paths are known once it is made)
+    item_keys: dict[str, str]              # slug -> key of the item as placed
+    known: dict[str, Known]                # rel_path -> the content file as parsed this time
+    warnings: tuple[str, ...]
+    shared: dict[str, Any] = field(default_factory=dict)   # the site view every template sees
+
+    def report(self, files: int) -> Report:
+        items = self.site.items
+        published = sum(1 for i in items if hidden_reason(i) is None)
+        return Report(pages=len(self.pages), files=files, published=published,
+                      hidden=dict(self.site.hidden), drafts_shown=len(items) - published,
+                      mtime_dated=sum(1 for i in items if i.date_from_mtime), warnings=self.warnings)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A finished build in memory: every file with its bytes, the site they show, what to tell the user,
+    and what a running `serve` keeps for its next build."""
+
+    files: list[OutputFile]
     site: Site
     pages: int
     warnings: list[str]
     seconds: float
-    cache: Cache
+    memory: Memory
     rendered: int = 0
-    static_count: int = 0   # files made from no page: the sitemap, robots.txt and the theme's static files
-    fingerprints: dict[str, str] = field(default_factory=dict)   # out path -> what the file is made from
+    report_of: Report | None = None
 
     def report(self) -> Report:
-        published = sum(1 for i in self.site.items if hidden_reason(i) is None)
-        return Report(pages=self.pages, files=len(self.fingerprints) + self.static_count, published=published,
-                      hidden=dict(self.site.hidden),
-                      drafts_shown=len(self.site.items) - published,
-                      mtime_dated=sum(1 for i in self.site.items if i.date_from_mtime),
-                      warnings=tuple(self.warnings))
+        assert self.report_of is not None
+        return self.report_of
 
 
-def build_stamp(config: SiteConfig, template_dirs: list[Path], assets: Assets) -> str:
-    return "|".join((caching.code_stamp(), caching.config_stamp(config), caching.tree_stamp(template_dirs),
-                     assets_stamp(assets)))
-
-
-def parse_sources(sources: list[Source], config: SiteConfig, known: dict[str, Known], assets: Assets | None = None
-                  ) -> tuple[list[Item], list[SiteError], dict[str, Known]]:
-    """Items for all sources: cached ones as they were, the rest parsed (on all cores when many)."""
-    fresh = [s for s in sources if s.text is not None]
-    parsed = dict(zip((s.rel_path for s in fresh), fork_map(lambda s: _parse_or_error(s, config, assets), fresh,
+def read_items(config: SiteConfig, known: dict[str, Known], assets: Assets
+               ) -> tuple[list[Item], dict[str, Known], list[str]]:
+    """Load and parse every content file (only those whose stamp changed; the rest as `known` has them).
+    A file read again whose bytes are the ones parsed before (touched, checked out, restored) is not
+    parsed again unless its item is dated by its mtime. Raises SiteError with every file's errors at once."""
+    sources, load_errors, warnings = load_sources(config, known)
+    fresh = [s for s in sources if s.text is not None and not _same_bytes(s, known)]
+    parsed = dict(zip((s.rel_path for s in fresh), work_map(lambda s: _parse_or_error(s, config, assets), fresh,
                                                              min_per_worker=500)))
     items: list[Item] = []
-    errors: list[SiteError] = []
-    files: dict[str, Known] = {}
+    errors: list[SiteError] = load_errors
+    now: dict[str, Known] = {}
     for source in sources:
-        if source.text is None:  # unchanged: as the last build knew it
-            files[source.rel_path] = known[source.rel_path]
-            items.append(known[source.rel_path].item)
-            continue
-        result = parsed[source.rel_path]
-        if isinstance(result, SiteError):
-            errors.append(result)
-            continue
-        items.append(result)
-        files[source.rel_path] = Known(source.size, source.mtime_ns, source.digest, result)
-    return items, errors, files
+        if source.text is None:  # unchanged: as the last build parsed it
+            now[source.rel_path] = known[source.rel_path]
+        elif source.rel_path not in parsed:  # the same bytes: as parsed, with the new stamp
+            now[source.rel_path] = replace(known[source.rel_path], stamp=source.stamp)
+        else:
+            result = parsed[source.rel_path]
+            if isinstance(result, SiteError):
+                errors.append(result)
+                continue
+            now[source.rel_path] = Known(source.stamp, source.digest, keys.item_key(result), result)
+        items.append(now[source.rel_path].item)
+    raise_all(errors)
+    return items, now, warnings
+
+
+def _same_bytes(source: Source, known: dict[str, Known]) -> bool:
+    seen = known.get(source.rel_path)
+    return seen is not None and seen.digest == source.digest and not seen.item.date_from_mtime
 
 
 def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -> Item | SiteError:
@@ -111,177 +140,185 @@ def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -
         return exc
 
 
-def _stat(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except OSError:
-        return None
+def parse_sources(sources: list[Source], config: SiteConfig, assets: Assets | None = None
+                  ) -> tuple[list[Item], list[SiteError]]:
+    """Every source parsed (on all cores when many): the items, and every file's errors."""
+    results = work_map(lambda s: _parse_or_error(s, config, assets), sources, min_per_worker=500)
+    return ([r for r in results if not isinstance(r, SiteError)], [r for r in results if isinstance(r, SiteError)])
 
 
-def item_keys(items: tuple[Item, ...], known: dict[str, Known], site: Site) -> dict[str, str]:
-    """slug -> what the item's view is made from: its file's digest, final URL and date, and the slugs
-    of its topics and provider (which another item's names can move: collect.group_slugs)."""
-    slugs = GroupSlugs.of(site)
-    return {i.slug: f"{known[i.rel_path].digest if i.rel_path in known else id(i)}|{i.url}|{i.date.isoformat()}"
-            f"|{hidden_reason(i)}|{[slugs.topic(t) for t in i.topics]}"
-            f"|{slugs.provider(i.provider.name) if i.provider else ''}" for i in items}
-
-
-def page_fingerprint(stamp: str, page: Page, site_key: str, keys_by_slug: dict[str, str]) -> str:
-    """What a page is made from: its template and data, the site view, and the keys of the items it shows."""
-    text = "|".join((stamp, page.template, page.url, site_key, repr(page.data),
-                     *map(keys_by_slug.__getitem__, page.slugs)))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-def reuse(previous: Cache, rel_path: str, fp: str, output: Path | None) -> OutputFile | None:
-    """The file as the last build made it, if it was made from the same inputs and is still there:
-    in memory (serve), or in output/ (build; data None means keep the file that is there)."""
-    held = previous.rendered.get(rel_path)
-    if held is not None and held[0] == fp:
-        return OutputFile(rel_path, held[1])
-    if output is None:
-        return None
-    recorded = previous.outputs.get(rel_path)
-    if recorded is not None and recorded[0] == fp:
-        stat = _stat(os.path.join(output, rel_path))
-        if stat is not None and (stat.st_size, stat.st_mtime_ns) == recorded[1:]:
-            return OutputFile(rel_path, None)
-    return None
-
-
-def render_site(layout: Layout, config: SiteConfig, env: Any, previous: Cache, by_slug: dict[str, str],
-                views: ItemViews, output: Path | None) -> tuple[Iterator[OutputFile], dict[str, str], int]:
-    """Pages and feeds, each rendered only if what it is made from changed since the last build.
-
-    Which files there are and what each is made from is decided at once; the files themselves come
-    lazily, rendered on all cores as they are consumed (so `build` writes them while the rest render).
-    """
-    site = layout.site
-    shared = site_view(site, config)
-    kept: list[OutputFile] = []
-    by_path: dict[str, str] = {}
-    todo: list[Page] = []
-    for index, (path, fp) in enumerate(zip(layout.paths, layout.fingerprints)):
-        by_path[path] = fp
-        again = reuse(previous, path, fp, output)
-        if again is None:
-            todo.append(layout.pages[index])
-        else:
-            kept.append(again)
-    feed_todo: list[FeedSpec] = []
-    for spec in feed_specs(site, config):
-        fp = hashlib.blake2b(f"{previous.stamp}|{spec.path}|{spec.title}|{spec.description}|"
-                             f"{[by_slug[i.slug] for i in spec.items]}".encode(), digest_size=16).hexdigest()
-        names = [spec.path.lstrip("/") + n for n in FEED_FILES]
-        again = [reuse(previous, name, fp, output) for name in names]
-        by_path.update((name, fp) for name in names)
-        if any(f is None for f in again):
-            feed_todo.append(spec)
-        else:
-            kept += again
-    made = fork_imap(lambda p: render_page(p, page_context(p, views, shared), env, config), todo,
-                     min_per_worker=150)
-    feeds = (f for pair in fork_imap(lambda s: render_feed(s, config), feed_todo, min_per_worker=20) for f in pair)
-    return chain(kept, made, feeds), by_path, len(todo) + len(feed_todo)
-
-
-def lay_out(items: list[Item], known: dict[str, Known], previous: Cache, config: SiteConfig
-            ) -> tuple[Layout, dict[str, str]]:
-    """The site, its pages and their fingerprints: the last build's layout with the changed items put in
-    their places when no item moved (the common edit), else collected and planned afresh."""
-    shape = item_shape(items, config)
-    layout = previous.layout
-    if layout is not None and layout.shape == shape:
-        changed = {rel: k.item for rel, k in known.items() if previous.files.get(rel) is not k}
-        moved, dirty = relayout(layout, changed, config)
-        keys = {**layout.keys, **item_keys(tuple(i for i in moved.site.items if i.rel_path in changed), known,
-                                           moved.site)}
-        site_key = _site_key(moved.site, config)
-        fingerprints = tuple(page_fingerprint(previous.stamp, moved.pages[index], site_key, keys) if index in dirty
-                             else fp for index, fp in enumerate(layout.fingerprints))
-        log.debug("layout: the last one, %d of %d pages re-planned", len(dirty), len(moved.pages))
-        return replace(moved, fingerprints=fingerprints, keys=keys), keys
-    log.debug("layout: planned afresh (%s)", "no earlier layout" if layout is None else "an item moved")
+def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], known: dict[str, Known],
+               warnings: list[str]) -> Planned:
+    """Collect and plan the site, find every clash between its files, and key every output (keys.py says
+    why the keys are enough)."""
     site = collect(items, config)
-    pages = plan(site, config)
-    keys = item_keys(site.items, known, site)
-    site_key = _site_key(site, config)
-    fingerprints = tuple(page_fingerprint(previous.stamp, page, site_key, keys) for page in pages)
-    sitemap = tuple(render_sitemap(pages, site, config))
-    return Layout(shape, site, tuple(pages), tuple(p.output_path for p in pages), fingerprints, None, sitemap,
-                  keys), keys
+    pages = tuple(plan(site, config))
+    static = static_sources(theme)
+    raise_all(find_clashes([p.output_path for p in pages], pages, site, config, static))
+    shared = site_view(site, config)
+    site_key = keys.site_key(shared)
+    key_of = {rel: k.key for rel, k in known.items()}
+    slugs = GroupSlugs.of(site)
+    item_keys = {i.slug: keys.placed_key(key_of[i.rel_path], i.slug, i.url,
+                                         ([slugs.topic(t) for t in i.topics],
+                                          slugs.provider(i.provider.name) if i.provider else ""))
+                 for i in site.items}
+    out: dict[str, str] = {}
+    for page in pages:
+        out[page.output_path] = keys.output_key(stamp, page, site_key, map(item_keys.__getitem__, page.slugs))
+    specs = tuple(feed_specs(site, config))
+    for spec in specs:
+        key = keys.output_key(stamp, replace(spec, items=()), site_key, (item_keys[i.slug] for i in spec.items))
+        for name in _feed_names(spec):
+            out[name] = key
+    extra = tuple(render_sitemap(list(pages), site, config)) + tuple(static_files(theme, static))
+    extra += tuple(redirect_files(site.items, config, set(out) | {f.rel_path for f in extra}))
+    out.update((f.rel_path, "") for f in extra)
+    return Planned(config, site, pages, specs, extra, out, plan_search(pages, out, config), item_keys, known,
+                   tuple(warnings) + tuple(static_warnings(theme)) + site.warnings, shared)
 
 
-def _site_key(site: Site, config: SiteConfig) -> str:
-    return hashlib.blake2b(repr(site_view(site, config)).encode(), digest_size=16).hexdigest()
+def _feed_names(spec: FeedSpec) -> tuple[str, ...]:
+    return tuple(spec.path.lstrip("/") + name for name in FEED_FILES)
 
 
-def build_site(config: SiteConfig, previous: Cache | None = None) -> BuildResult:
-    """Everything but writing, with every file made: raises SiteError (all content errors at once)
-    before anything is written.
+def make_files(planned: Planned, env: Any, views: ItemViews, skip: frozenset[str] | set[str],
+               index_paths: tuple[str, ...], kept_bytes: Callable[[str], bytes]) -> Iterator[OutputFile]:
+    """Every file of the site but those at `skip` (keyed files the caller already has, whose bytes
+    `kept_bytes` gives): pages and feeds rendered on all cores as they are consumed, then the sitemap,
+    redirects and static files, then the search index unless an earlier one with its key (`index_paths`,
+    incremental/search_index.earlier_index) is all at `skip`."""
+    config = planned.config
+    todo = [p for p in planned.pages if p.output_path not in skip]
+    feeds = [s for s in planned.feeds if not all(n in skip for n in _feed_names(s))]
+    pages = work_imap(lambda p: render_page(p, page_context(p, views, planned.shared), env, config), todo,
+                      min_per_worker=150)
+    feed_files = (f for pair in work_imap(lambda s: render_feed(s, config), feeds, min_per_worker=20)
+                  for f in pair if f.rel_path not in skip)
+    files = chain(pages, feed_files, planned.extra)
+    yield from with_search_index(files, planned.search, config, index_paths, skip, kept_bytes)
 
-    `previous` is the in-memory cache of a running `serve` (start it with `Cache()`): every file then
-    comes with its bytes, and the cache it returns keeps them. Without it the on-disk cache is used, and
-    unchanged files may come back with data None, meaning: keep the one in output/.
-    """
+
+def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
+    """Everything but writing, every file made with its bytes, in memory (serve): raises SiteError
+    (all content errors at once) before anything is made.
+
+    `memory` is what a running `serve` kept from its last build (start with `Memory()`): files whose key
+    is unchanged are taken from it, and the result's memory keeps this build's files for the next."""
+    started = time.perf_counter()
     theme = load_theme(config)
     assets = load_assets(theme.static_dirs)
-    stamp = build_stamp(config, theme.template_dirs, assets)
-    in_memory = previous is not None
-    if previous is None:
-        previous = caching.load_cache(config, stamp)
-    elif previous.stamp != stamp:
-        previous = Cache(stamp=stamp)
-    try:
-        result = _build_stages(config, theme, previous, None if in_memory else config.output, assets)
-        result = replace(result, files=list(result.files))
-        if in_memory:
-            # serve keeps every file's bytes: the next edit re-renders only the pages it changes.
-            result.cache.rendered = {f.rel_path: (result.fingerprints[f.rel_path], f.data) for f in result.files
-                                     if f.rel_path in result.fingerprints and f.data is not None}
-        return result
-    finally:
-        gc.unfreeze()  # serve freezes what it keeps once edits pause (watch.RebuildLoop)
+    stamp = keys.build_stamp(config, theme.template_dirs, assets)
+    if memory is None or memory.stamp != stamp:
+        memory = Memory(stamp=stamp)
+    with gc_frozen():
+        with gc_paused():
+            items, known, warnings = read_items(config, memory.known, assets)
+        _forget_hidden(config, items)  # serve stores nothing, and keeps nothing on disk of hidden items
+        settled()
+        return _in_memory(config, theme, stamp, memory, items, known, warnings, started)
 
 
-def _build_stages(config: SiteConfig, theme: Theme, previous: Cache, output: Path | None, assets: Assets
-                  ) -> BuildResult:
-    started = time.perf_counter()
+def build_parsed(config: SiteConfig, items: list[Item], assets: Assets | None = None) -> BuildResult:
+    """Every file made in memory from items already parsed (check parses each file once, itself)."""
+    theme = load_theme(config)
+    stamp = keys.build_stamp(config, theme.template_dirs, assets)
+    known = {i.rel_path: Known((), "", keys.item_key(i), i) for i in items}
+    with gc_frozen():
+        return _in_memory(config, theme, stamp, Memory(stamp=stamp), items, known, [], time.perf_counter())
+
+
+def _in_memory(config: SiteConfig, theme: Theme, stamp: str, memory: Memory, items: list[Item],
+               known: dict[str, Known], warnings: list[str], started: float) -> BuildResult:
+    with gc_paused():
+        planned = plan_build(config, theme, stamp, items, known, warnings)
+    settled()
+    env = make_environment(theme, memory.env)
+    views = ItemViews(planned.site.by_slug(), planned.item_keys, config, memory.views, GroupSlugs.of(planned.site))
+    had = {path: key for path, (key, _) in memory.rendered.items()}
+    index_paths = earlier_index(planned.search, had)
+    wanted = {**planned.keys, **{path: had[path] for path in index_paths}}
+    kept = {path: memory.rendered[path][1] for path, key in wanted.items()
+            if key and path in memory.rendered and memory.rendered[path][0] == key}
+    made = list(make_files(planned, env, views, frozenset(kept), index_paths, kept.__getitem__))
+    files = sorted(made + [OutputFile(path, data) for path, data in kept.items()], key=lambda f: f.rel_path)
+    key_of = {**wanted, **{f.rel_path: f.key for f in made if f.key}}
+    rendered = {f.rel_path: (key_of[f.rel_path], f.data) for f in files if key_of.get(f.rel_path)}
+    new_memory = Memory(stamp=stamp, known=known, rendered=rendered, env=env, views=views.by_key())
+    return BuildResult(files=files, site=planned.site, pages=len(planned.pages),
+                       warnings=list(planned.warnings), seconds=time.perf_counter() - started,
+                       memory=new_memory, rendered=len(made), report_of=planned.report(len(files)))
+
+
+def build(config: SiteConfig) -> tuple[Report, WriteStats]:
+    """Build the site, make output/ hold it, and store what was built for the next time.
+
+    When no input changed since the last build and output/ is as that build left it, there is
+    nothing to do: the last build's report is repeated. A build that stores nothing (--drafts,
+    --no-cache) drops what the store holds of items that are hidden now (store.forget).
+    """
+    started_ns = time.time_ns()
     lap = _stopwatch()
-    gc.freeze()  # the last build's cache lives as long as this one: the cyclic GC need not walk it
-    env = make_environment(theme, previous.env, caching.templates_dir(config) if output is not None else None)
-    sources, load_errors, warnings = load_sources(config, previous.files)
-    lap("load")
-    items, parse_errors, known = parse_sources(sources, config, previous.files, assets)
-    lap("parse")
-    raise_all(load_errors + parse_errors)
-    gc.freeze()  # the items live as long as the build: the cyclic GC need not walk them again and again
-    layout, keys = lay_out(items, known, previous, config)
-    site, pages = layout.site, layout.pages
-    static = static_sources(theme)
-    raise_all(find_clashes(layout.paths, pages, site, config, static))
-    gc.freeze()  # and so do the pages; frozen before the render workers fork, they also stay shared
-    lap("collect and plan")
-    views = ItemViews(site.by_slug(), keys, config, previous.views, GroupSlugs.of(site))
-    rendering, fingerprints, rendered = render_site(layout, config, env, previous, keys, views, output)
-    extra = list(layout.sitemap) + static_files(theme, static)
-    extra += redirect_files(site.items, config, set(fingerprints) | {f.rel_path for f in extra})
-    cache = Cache(stamp=previous.stamp, files=known, layout=layout)
-    if output is None:
-        cache.views = views.by_key()  # a running serve also keeps item views and the compiled templates
-        cache.env = env
-    else:
-        cache.outputs = {path: (fp, 0, 0) for path, fp in fingerprints.items()}
-        cache.outputs.update((f.rel_path, ("", 0, 0)) for f in extra)
-    warnings += static_warnings(theme)
-    if config.search:  # last, from the item pages as they pass: see incremental/search_index.py
-        rendering = with_search_index(rendering, layout.pages, fingerprints, config, previous, cache, output,
-                                      lambda path, fp: reuse(previous, path, fp, output))
-    return BuildResult(files=chain(rendering, extra), site=site, pages=len(pages),
-                       warnings=warnings + list(site.warnings), seconds=time.perf_counter() - started,
-                       cache=cache, rendered=rendered, static_count=len(extra),
-                       fingerprints=fingerprints)
+    theme = load_theme(config)
+    assets = load_assets(theme.static_dirs)
+    stamp = keys.build_stamp(config, theme.template_dirs, assets)
+    saving = config.use_cache and not config.drafts  # a --drafts build holds hidden items: nothing is stored
+    inputs = keys.inputs_key(stamp, [config.content_dir] + theme.static_dirs, started_ns) if saving else ""
+    stored = load_store(config, stamp, with_items=False)
+    if inputs and stored.inputs == inputs and stored.report is not None \
+            and unchanged(config.output, config.root, stored.record):
+        report = _report(stored.report)
+        if report is not None:
+            return report, WriteStats(written=0, unchanged=report.files, removed=0)
+    if config.use_cache and not stored.damaged:
+        with gc_paused():
+            stored = load_store(config, stamp)
+    lap("load the store")
+    with gc_frozen():
+        with gc_paused():
+            items, known, warnings = read_items(config, stored.known, assets)
+            if not saving:
+                _forget_hidden(config, items)
+            lap("load and parse")
+            planned = plan_build(config, theme, stamp, items, known, warnings)
+            if saving:  # a --drafts build gives other URLs (drafts take slugs too): it neither compares nor records
+                planned = replace(planned, warnings=planned.warnings + tuple(
+                    moved_urls(load_previous_urls(config), planned.site.items)))
+        settled()  # before the render workers fork: the pages stay shared with them
+        lap("collect, plan and key")
+        env = make_environment(theme)
+        views = ItemViews(planned.site.by_slug(), planned.item_keys, config, None, GroupSlugs.of(planned.site))
+        index_paths = earlier_index(planned.search, {path: w.key for path, w in stored.record.items()})
+        wanted = {**planned.keys, **{path: planned.search.key for path in index_paths}} if planned.search \
+            else planned.keys
+        output = config.output
+        stats, record = write_site(wanted, lambda kept: make_files(planned, env, views, kept, index_paths,
+                                                                   lambda path: read_kept(output, path)),
+                                   output, config.root, stored.record)
+        lap("render and write")
+    report = planned.report(stats.written + stats.unchanged)
+    if saving:
+        save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)))
+        save_urls(config, visible_urls(planned.site.items))
+        lap("save the store")
+    return report, stats
+
+
+def _forget_hidden(config: SiteConfig, items: list[Item]) -> None:
+    """A build that stores nothing still drops what the store and the URL record hold of items that are
+    hidden now (stored while they were visible): hidden content is never left on disk."""
+    hidden = {item.rel_path for item in items if hidden_reason(item) is not None}
+    forget(config, hidden)
+    drop_urls(config, hidden)
+
+
+def _report(data: dict[str, Any]) -> Report | None:
+    """A stored report, or None if it is not one (a damaged store is only a slower build)."""
+    try:
+        report = Report(**{**data, "warnings": tuple(data["warnings"])})
+    except (TypeError, KeyError):
+        return None
+    return report if all(isinstance(w, str) for w in report.warnings) else None
 
 
 def _stopwatch():
@@ -293,72 +330,6 @@ def _stopwatch():
         log.debug("%s: %.3f s", name, now - last[0])
         last[0] = now
     return lap
-
-
-def inputs_digest(config: SiteConfig, theme: Theme, stamp: str) -> str:
-    """Name, size and mtime of every file a build reads (the templates are in the stamp)."""
-    h = hashlib.blake2b(stamp.encode(), digest_size=16)
-    for folder in [config.content_dir] + theme.static_dirs:
-        for path in walk_files(folder):
-            stat = os.stat(path)
-            h.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode("utf-8", "surrogateescape"))
-    return h.hexdigest()
-
-
-def output_intact(cache: Cache, output: Path) -> bool:
-    """output/ holds exactly the files the last build wrote, untouched since."""
-    prefix = str(output) + os.sep
-    for rel, (_, size, mtime_ns) in cache.outputs.items():
-        stat = _stat(prefix + rel)
-        if stat is None or (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-            return False
-    return sum(len(names) for _, _, names in os.walk(output)) == len(cache.outputs) + 1  # + the marker
-
-
-def build(config: SiteConfig) -> tuple[Report, WriteStats]:
-    """Build the site, replace output/ with it, and remember what was built for the next time.
-
-    When no input changed since the last build and output/ is as that build left it, there is
-    nothing to do: the last build's report is repeated.
-    """
-    theme = load_theme(config)
-    assets = load_assets(theme.static_dirs)
-    stamp = build_stamp(config, theme.template_dirs, assets)
-    inputs = inputs_digest(config, theme, stamp) if config.use_cache else ""
-    previous = caching.load_cache(config, stamp, with_items=False)
-    if inputs and previous.inputs == inputs and previous.report is not None and output_intact(previous, config.output):
-        report = previous.report
-        return report, WriteStats(written=0, unchanged=report.files, removed=0)
-    if config.use_cache:
-        caching.load_items(previous, config)
-    # A drafts build gives other URLs (drafts take slugs too): it neither compares nor records them.
-    remember_urls = config.use_cache and not config.drafts
-    try:
-        result = _build_stages(config, theme, previous, config.output, assets)
-        if remember_urls:
-            result = replace(result, warnings=result.warnings + moved_urls(load_previous_urls(config),
-                                                                           result.site.items))
-        lap = _stopwatch()
-        stats = write_output(result.files, config.output, config.root)
-        lap("render and write")
-    finally:
-        gc.unfreeze()
-    report = result.report()
-    if config.use_cache:
-        cache = result.cache
-        out = str(config.output) + os.sep
-        for path, (fp, _, _) in list(cache.outputs.items()):
-            stat = _stat(out + path)
-            if stat is None:
-                del cache.outputs[path]
-            else:
-                cache.outputs[path] = (fp, stat.st_size, stat.st_mtime_ns)
-        cache.inputs, cache.report = inputs, report
-        caching.save_cache(cache, config, previous.files)
-        if remember_urls:
-            save_urls(config, visible_urls(result.site.items))
-        lap("save cache")
-    return report, stats
 
 
 def summary(report: Report, stats: WriteStats | None, seconds: float) -> str:

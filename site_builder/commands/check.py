@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable
 
-from site_builder.commands.build import build_site
-from site_builder.stages.collect import collect, hidden_reason
+from site_builder.commands.build import build_parsed
+from site_builder.stages.collect import collect, hidden_reason, is_shown
 from site_builder.config import SiteConfig, with_overrides
 from site_builder.stages.content import load_sources, parse_item
 from site_builder.errors import SiteError, SiteErrors
@@ -69,7 +69,7 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
             items.append(parse_item(source, config, assets))
         except SiteError as exc:
             errors += _flatten(exc)
-    shown = [i for i in items if config.drafts or hidden_reason(i) is None]
+    shown = [i for i in items if is_shown(i, config)]
     try:
         warnings += collect(items, config).warnings
     except SiteError as exc:
@@ -81,7 +81,7 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
     warnings += future_dated(shown, now)
     if theme_ok and not errors:
         try:
-            build_site(config)  # templates and feeds, rendered in memory only
+            build_parsed(config, items, assets)  # templates and feeds, rendered in memory only, from the items above
         except SiteError as exc:
             errors += _flatten(exc)
     try:

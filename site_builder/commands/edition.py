@@ -13,6 +13,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import OutputError, raise_all
 from site_builder.stages.collect import collect
 from site_builder.stages.content import load_sources
+from site_builder.stages.images import load_assets
 from site_builder.stages.email import Edition, edition_message, pick_day, render_edition
 from site_builder.theme import load_theme, make_environment
 
@@ -27,7 +28,7 @@ def make_edition(config: SiteConfig, day: str | None) -> tuple[Edition, list[str
     """
     config = replace(config, drafts=False)
     sources, load_errors, warnings = load_sources(config)
-    items, parse_errors, _ = parse_sources(sources, config, {})
+    items, parse_errors = parse_sources(sources, config, load_assets(load_theme(config).static_dirs))
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
     edition = render_edition(site, pick_day(site, day), config, make_environment(load_theme(config)))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from site_builder.errors import OutputError, SiteError
-from site_builder.incremental.cache import CACHE_DIR
+from site_builder.incremental.store import CACHE_DIR
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from site_builder import __version__
-from site_builder.incremental.cache import Cache
+from site_builder.incremental.store import Memory
 from site_builder.commands.overlay import error_overlay
 from site_builder.config import load_config
 from site_builder.errors import ConfigError, SiteError
@@ -297,7 +297,7 @@ class PreviewServer:
         self._loop = RebuildLoop(self.rebuild)  # every build runs on its thread, the first one too
         self._watcher = Watcher(self.root, self._loop.changed) if watch else None
         self._last_warnings: tuple[str, ...] = ()
-        self._cache = Cache()  # kept in memory between rebuilds, so an edit re-renders only what it changes
+        self._cache = Memory()  # kept in memory between rebuilds, so an edit re-renders only what it changes
         self._building = threading.Lock()  # one rebuild at a time, whoever asks for it
         self._httpd = _bind(host, port, self.live, watch)
 
@@ -324,7 +324,7 @@ class PreviewServer:
         with self._building:
             before = self.live.current()
             outcome = build_preview(self._configure, self._cache)
-            self._cache = outcome.cache
+            self._cache = outcome.memory
             try:  # told first, so "built" comes before "Serving at"; published whatever the telling does
                 self._tell(outcome, before.generation == 0, outcome.files is not None or before.has_site)
             finally:

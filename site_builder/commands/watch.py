@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import logging
 import signal
 import threading
@@ -19,15 +18,15 @@ from watchdog.observers import Observer
 from watchdog.observers.api import ObservedWatch
 
 from site_builder.commands.build import build_site, summary
-from site_builder.incremental.cache import Cache
-from site_builder.config import CONFIG_FILE, SiteConfig
-from site_builder.stages.content import is_ignored
+from site_builder.incremental.store import Memory
+from site_builder.incremental.workers import tidy
+from site_builder.config import SiteConfig
+from site_builder.inputs import INPUT_DIRS, is_input
 from site_builder.errors import SiteError
 
 log = logging.getLogger(__name__)
 
-# Folders of the site root whose whole tree feeds the build (output/ is not one of them, by design).
-WATCHED_DIRS = ("content", "templates", "static", "themes")
+WATCHED_DIRS = INPUT_DIRS
 # Quiet time after the last change before rebuilding: long enough to gather an editor's save or a
 # `git checkout` into one rebuild, short enough not to be felt.
 DEBOUNCE_SECONDS = 0.03
@@ -45,21 +44,8 @@ _EVENT_TYPES: list[type[FileSystemEvent]] = [
 Configure = Callable[[], SiteConfig]  # reads site.toml (and applies command-line overrides) afresh
 
 
-def is_relevant(path: str | PurePath, root: str | PurePath) -> bool:
-    """Whether a change at `path` can change the site built from `root` (pure: looks at names only).
-
-    site.toml and anything under content/, templates/, static/ and themes/ counts, except hidden files and
-    folders and editors' temp and backup files; output/, the build cache and everything else does not.
-    """
-    try:
-        parts = PurePath(path).relative_to(root).parts
-    except ValueError:
-        return False
-    if not parts or any(is_ignored(part) for part in parts):
-        return False
-    if len(parts) == 1:
-        return parts[0] == CONFIG_FILE or parts[0] in WATCHED_DIRS
-    return parts[0] in WATCHED_DIRS
+# Whether a change at a path can change the site: the one input rule (site_builder/inputs.py).
+is_relevant = is_input
 
 
 def event_paths(event: FileSystemEvent) -> list[str]:
@@ -124,9 +110,7 @@ class RebuildLoop:
         with self._cond:
             if self._cond.wait_for(lambda: self._pending or self._stopping, TIDY_AFTER_SECONDS):
                 return
-        gc.unfreeze()
-        gc.collect()
-        gc.freeze()
+        tidy()
 
     def _wait_for_quiet(self) -> bool:
         """Block until there are changes and `delay` has passed since the last one; False when stopping."""
@@ -215,10 +199,10 @@ class BuildOutcome:
     warnings: tuple[str, ...] = ()
     base_path: str = "/"
     summary: str = ""
-    cache: Cache = field(default_factory=Cache)  # what the next build starts from
+    memory: Memory = field(default_factory=Memory)  # what the next build starts from
 
 
-def build_preview(configure: Configure, previous: Cache) -> BuildOutcome:
+def build_preview(configure: Configure, previous: Memory) -> BuildOutcome:
     """The one place serve builds the site: site.toml is read again (so its edits count), and the last
     good build's in-memory cache is reused (nothing is read from or written to output/). Never raises."""
     started = time.perf_counter()
@@ -226,19 +210,15 @@ def build_preview(configure: Configure, previous: Cache) -> BuildOutcome:
         config = configure()
         result = build_site(config, previous)
     except SiteError as exc:
-        return BuildOutcome(None, tuple(str(exc).splitlines()) or (type(exc).__name__,), cache=previous)
+        return BuildOutcome(None, tuple(str(exc).splitlines()) or (type(exc).__name__,), memory=previous)
     except Exception as exc:  # noqa: BLE001 - a bug in a rebuild must not take the preview down
         log.error("unexpected error while building", exc_info=log.isEnabledFor(logging.DEBUG))
         # The next build starts from an empty cache, in case the bug left this one inconsistent.
         return BuildOutcome(None, (f"internal error: {type(exc).__name__}: {exc} "
                                    "(a site-builder bug; run with --debug for the traceback)",))
-    missing = [f.rel_path for f in result.files if f.data is None]
-    if missing:  # build_site promises bytes for every file when given a cache; serve cannot show a hole
-        return BuildOutcome(None, (f"internal error: the build gave no bytes for {missing[0]} "
-                                   "(a site-builder bug)",))
     files = MappingProxyType({f.rel_path: f.data for f in result.files})
     return BuildOutcome(files, (), tuple(result.warnings), config.base_path,
-                        summary(result.report(), None, time.perf_counter() - started), result.cache)
+                        summary(result.report(), None, time.perf_counter() - started), result.memory)
 
 
 # ------------------------------------------------------------------ the live site

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from site_builder.config import SiteConfig
-from site_builder.incremental.cache import CACHE_DIR
+from site_builder.incremental.store import CACHE_DIR
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +45,10 @@ def save_urls(config: SiteConfig, urls: dict[str, str]) -> None:
     tmp = path.with_name(f"{URLS_FILE}.tmp-{os.getpid()}")
     tmp.write_text(json.dumps(urls, sort_keys=True, indent=0, ensure_ascii=False), "utf-8")
     os.replace(tmp, path)
+
+
+def drop_urls(config: SiteConfig, rel_paths: set[str]) -> None:
+    """Remove the URLs of these content files (hidden now) from the record, if it holds any."""
+    urls = load_previous_urls(config)
+    if rel_paths & urls.keys():
+        save_urls(config, {rel: url for rel, url in urls.items() if rel not in rel_paths})

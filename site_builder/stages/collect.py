@@ -17,7 +17,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, raise_all
 from site_builder.model import Item
 from site_builder.slug import slugify
-from site_builder.stages.visibility import hidden_reason  # the rule lives there; outputs import it from here too
+from site_builder.stages.visibility import hidden_reason, is_shown  # the rule lives there; outputs import it from here too
 from site_builder.urls import RESERVED_SEGMENTS, normalize_url
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ class Site:
 
 def collect(items: list[Item], config: SiteConfig) -> Site:
     """Apply visibility, give every shown item a unique URL, and group items by topic, provider and day."""
-    shown = [i for i in items if config.drafts or hidden_reason(i) is None]
+    shown = [i for i in items if is_shown(i, config)]
     hidden = Counter(r for r in map(hidden_reason, items) if r is not None)
     shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
     raise_all(repeated_ids(shown))

@@ -21,11 +21,11 @@ from site_builder.stages.frontmatter import (Frontmatter, has_frontmatter, locat
                                               split_frontmatter)  # split_frontmatter: for importer, as before
 from site_builder.stages.images import Assets
 from site_builder.stages.sanitize import sanitize_html
-from site_builder.incremental.cache import Known
 from site_builder.config import SiteConfig
 from site_builder.errors import ContentError, SiteError, printable_path, raise_all
-from site_builder.files import NotRegularFile, check_regular, read_regular, walk_tree
-from site_builder.model import Item, Source
+from site_builder.files import NotRegularFile, check_regular, read_regular
+from site_builder.inputs import file_stamp, walk_files, walk_inputs
+from site_builder.model import Item, Known, Source
 from site_builder.slug import is_safe_slug, slugify
 
 log = logging.getLogger(__name__)
@@ -35,24 +35,18 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 _GUID_NAMESPACE = uuid.UUID("6f1c7a52-3f0e-4d55-9a43-1d3c1f6a8e21")
 
 
-def is_ignored(name: str) -> bool:
-    """Hidden files and editors' temp and backup files are never content."""
-    return (name.startswith((".", "#", "~")) or name.endswith(("~", ".swp", ".swx", ".swo", ".tmp", ".bak"))
-            or name == "4913")
-
-
 def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
                  ) -> tuple[list[Source], list[SiteError], list[str]]:
     """Read every content file: (sources, errors, warnings), in a stable order.
 
-    A file whose size and mtime match what an earlier build cached is not read again: its Source
-    has text None and the cached digest.
+    A file whose stat stamp matches what an earlier build stored is not read again: its Source has
+    text None and the stored digest. Which files count is inputs.walk_inputs' rule.
     """
     known = known or {}
     sources: list[Source] = []
     errors: list[SiteError] = []
     start = len(str(config.root)) + 1
-    found, warnings = walk_tree(config.content_dir, is_ignored)
+    found, warnings = walk_inputs(config.content_dir)
     for full in found:
         rel = full[start:].replace(os.sep, "/")
         bad_name = name_problem(rel)
@@ -64,12 +58,12 @@ def load_sources(config: SiteConfig, known: dict[str, Known] | None = None
             continue
         try:
             stat = os.stat(full)
+            stamp = file_stamp(stat)
             seen = known.get(rel)
-            if seen is not None and seen.size == stat.st_size and seen.mtime_ns == stat.st_mtime_ns:
-                sources.append(Source(rel, None, stat.st_mtime, seen.digest, stat.st_size, stat.st_mtime_ns))
+            if seen is not None and seen.stamp == stamp:
+                sources.append(Source(rel, None, stat.st_mtime, seen.digest, stamp))
             else:
-                source = read_source(Path(full), rel)
-                sources.append(replace(source, size=stat.st_size, mtime_ns=stat.st_mtime_ns))
+                sources.append(replace(read_source(Path(full), rel), stamp=stamp))
         except ContentError as exc:
             errors.append(exc)
         except OSError as exc:
@@ -91,11 +85,6 @@ def content_paths(content_dir: Path) -> list[Path]:
 def walk_content(content_dir: Path) -> list[Path]:
     """Every file under content/ but hidden files and editors' temp files, sorted."""
     return [Path(p) for p in walk_files(content_dir)]
-
-
-def walk_files(folder: Path) -> list[str]:
-    """walk_content as path strings (plain strings: at tens of thousands of files, Path objects cost)."""
-    return walk_tree(folder, is_ignored)[0]
 
 
 def read_source(path: Path, rel: str) -> Source:
@@ -233,7 +222,7 @@ def item_from_meta(source: Source, found: Frontmatter, config: SiteConfig, asset
     )
     if errors:
         raise schema.FieldErrors(errors)
-    if kind == "link" or (visibility.hidden_reason(item) is not None and not config.drafts):
+    if kind == "link" or not visibility.is_shown(item, config):
         return item  # a hidden item's body is shown nowhere: don't spend time rendering it
     return replace(item, body_html=limits.render_within(lambda text: render_markdown(text, config.trust_html), body)
                    if kind == "article" else render_plain_text(body))

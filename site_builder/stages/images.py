@@ -10,6 +10,9 @@ from typing import Mapping
 
 import imagesize
 
+from site_builder.files import check_regular
+from site_builder.inputs import walk_files
+
 # site path ('/img/x.png') -> (width, height), None where the file is no image we can measure.
 Assets = Mapping[str, tuple[int | None, int | None]]
 
@@ -21,12 +24,9 @@ def load_assets(static_dirs: list[Path]) -> dict[str, tuple[int | None, int | No
     by site path, with the pixel size of those that are images."""
     chosen: dict[str, str] = {}
     for folder in reversed(static_dirs):
-        for dirpath, dirnames, filenames in os.walk(folder):
-            dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-            for name in filenames:
-                if not name.startswith("."):
-                    full = os.path.join(dirpath, name)
-                    chosen["/" + Path(full).relative_to(folder).as_posix()] = full
+        start = len(str(folder))
+        for full in walk_files(folder):  # the one input rule (inputs.py), as the static copy uses
+            chosen[full[start:].replace(os.sep, "/")] = full
     return {path: _size(full) for path, full in sorted(chosen.items())}
 
 
@@ -34,6 +34,7 @@ def _size(full: str) -> tuple[int | None, int | None]:
     if not full.lower().endswith(IMAGE_SUFFIXES):
         return None, None
     try:
+        check_regular(full)  # a FIFO or device would never finish reading: the static copy refuses it
         width, height = imagesize.get(full)
     except (OSError, ValueError):  # an unreadable or unknown file is served all the same, without a size
         return None, None

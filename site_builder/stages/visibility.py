@@ -29,6 +29,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
+from site_builder.config import SiteConfig
 from site_builder.model import Item
 from site_builder.stages import schema
 from site_builder.stages.frontmatter import CLOSING, OPENING, Frontmatter
@@ -68,6 +69,12 @@ def hidden_reason(item: Item) -> str | None:
     if item.draft:
         return "draft"
     return None
+
+
+def is_shown(item: Item, config: SiteConfig) -> bool:
+    """The visibility filter, the one every output goes through: published items, and with --drafts
+    (a preview that is never stored) hidden ones too."""
+    return config.drafts or hidden_reason(item) is None
 
 
 def _looks_like_delimiter(line: str) -> bool:

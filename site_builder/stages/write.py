@@ -1,5 +1,6 @@
-"""Write a build to output/: the only writer. Writes only what changed, through a journal a killed build
-can be finished from; refuses dangerous targets."""
+"""Write a build to output/: the only writer and the only reader of output/. Finishes what a killed build
+left before anything is compared with output/, keeps files its own record says are current, writes only
+what changed, through a journal a killed build can be finished from; refuses dangerous targets."""
 
 from __future__ import annotations
 
@@ -11,9 +12,10 @@ import shutil
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, Iterable, Iterator
 
 from site_builder.errors import OutputError
+from site_builder.inputs import file_stamp
 
 log = logging.getLogger(__name__)
 
@@ -23,10 +25,99 @@ MARKER_TEXT = b"This folder is written by site-builder; every build makes it hol
 
 @dataclass(frozen=True)
 class OutputFile:
-    """One file of the finished site: a relative POSIX path and its bytes (None: keep the file in output/)."""
+    """One file of the finished site: a relative POSIX path and its bytes, and the key it was made from
+    when the file's path could not be planned before it was made (the search index's chunks): the write
+    stage records it as it would a planned file's key."""
 
     rel_path: str
-    data: bytes | None
+    data: bytes
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What the write stage left at one path of output/: the key the file was made from ("" for files
+    made without one, always compared by their bytes) and the file's stat stamp right after."""
+
+    key: str
+    stamp: tuple[int, ...]
+
+
+Record = dict[str, Written]   # out path -> Written: the write stage's memory of output/, kept by the caller
+
+
+def write_site(keys: dict[str, str], make: Callable[[frozenset[str]], Iterable[OutputFile]], output: Path,
+               root: Path, record: Record) -> tuple[WriteStats, Record]:
+    """Make output/ hold the site whose files are `keys` (out path -> key; "" for a file made without a
+    key), in this order: refuse a dangerous target; finish or roll back what a killed build left; keep
+    each file `record` says was made from the same key and is still the file recorded; ask `make` for
+    every other file (given the kept paths); write them. Returns the stats and the new record."""
+    check_target(output, root)
+    output = output.resolve()
+    clean_leftovers(output)
+    kept = current_files(output, keys, record)
+    late: dict[str, str] = {}
+
+    def noting_keys(files: Iterable[OutputFile]) -> Iterator[OutputFile]:
+        for f in files:
+            if f.key:
+                late[f.rel_path] = f.key
+            yield f
+    stats = write_output(noting_keys(make(kept)), output, root, keep=kept, record=record)
+    return stats, record_of(output, {**keys, **late})
+
+
+def read_kept(output: Path, rel_path: str) -> bytes:
+    """The bytes of a file write_site kept (in `kept` when it called `make`): a stage that needs a kept
+    file's bytes (the search index reads every item page) asks the write stage, the owner of output/."""
+    with open(os.path.join(output.resolve(), rel_path), "rb") as handle:
+        return handle.read()
+
+
+def current_files(output: Path, keys: dict[str, str], record: Record) -> frozenset[str]:
+    """The keyed files in output/ that are exactly what `record` says they were made from."""
+    if not (output / MARKER).is_file():
+        return frozenset()
+    prefix = str(output) + os.sep
+    return frozenset(path for path, key in keys.items()
+                     if key and (was := record.get(path)) is not None and was.key == key
+                     and _stamp(prefix + path) == was.stamp)
+
+
+def record_of(output: Path, keys: dict[str, str]) -> Record:
+    """Each file's key and stamp, and the stamp of every folder on the way to them (output/ itself as
+    "./"): a file added or removed anywhere changes its folder's stamp, so nobody need list the folders
+    whose stamps are unchanged (`unchanged`, `_file_set`)."""
+    prefix = str(output.resolve()) + os.sep
+    record = {path: Written(key, stamp) for path, key in keys.items() if (stamp := _stamp(prefix + path))}
+    folders = {"./"}
+    for path in list(record):
+        parent = path.rpartition("/")[0]
+        while parent and parent + "/" not in folders:
+            folders.add(parent + "/")
+            parent = parent.rpartition("/")[0]
+    record.update((folder, Written("", stamp)) for folder in sorted(folders) if (stamp := _stamp(prefix + folder)))
+    return record
+
+
+def unchanged(output: Path, root: Path, record: Record) -> bool:
+    """output/ (a killed build's update finished first) holds exactly the recorded files, untouched since:
+    every recorded file and folder has its recorded stamp (a file added or removed changes its folder's)."""
+    if not record or "./" not in record or not output.is_dir():
+        return False
+    check_target(output, root)
+    output = output.resolve()
+    clean_leftovers(output)
+    prefix = str(output) + os.sep
+    return all(_stamp(prefix + path) == was.stamp for path, was in record.items())
+
+
+def _stamp(path: str) -> tuple[int, ...]:
+    """The stat stamp of what is at path itself (a link is not followed: it is never what was written)."""
+    try:
+        return file_stamp(os.lstat(path))
+    except OSError:
+        return ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +174,9 @@ class PathCheck:
             raise OutputError(f"two outputs claim {min(clash)}: one as a file, one as a folder")
 
 
-def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> WriteStats:
-    """Make `output` hold exactly `files`, leaving files whose bytes are unchanged as they are (same inode
+def write_output(files: Iterable[OutputFile], output: Path, root: Path,
+                 keep: frozenset[str] = frozenset(), record: Record | None = None) -> WriteStats:
+    """Make `output` hold exactly `files` and the files at `keep` as they are, leaving files whose bytes are unchanged as they are (same inode
     and mtime). A first build is written beside `output` and renamed into place. Later builds stage only
     the new and changed files beside it, then record the whole update in a journal and apply it: killed
     before the journal is complete, a build leaves `output` untouched; killed after, the next build
@@ -95,7 +187,9 @@ def write_output(files: Iterable[OutputFile], output: Path, root: Path) -> Write
     try:
         clean_leftovers(output)
         if output.is_dir() and (output / MARKER).exists():
-            return _update(files, output, staging)
+            return _update(files, output, staging, keep, record or {})
+        if keep:
+            raise OutputError(f"{output} was replaced during the build; build again")
         return _write_whole(files, output, staging)
     except OSError as exc:
         where = f" ({exc.filename})" if exc.filename else ""
@@ -113,9 +207,6 @@ def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> Wr
     check = PathCheck()
     for f in files:
         check.add(f.rel_path)
-        if f.data is None:
-            raise OutputError(f"{output / f.rel_path} changed or vanished during the build; build again "
-                              "(or with --no-cache)")
         target = new_root + f.rel_path
         parent = target.rpartition(os.sep)[0]
         if parent not in made_dirs:
@@ -132,26 +223,28 @@ def _write_whole(files: Iterable[OutputFile], output: Path, staging: Path) -> Wr
 JOURNAL = "journal.json"
 
 
-def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteStats:
-    """Change output/ into `files` in place: only new and changed files are written, stale ones removed."""
+def _update(files: Iterable[OutputFile], output: Path, staging: Path, keep: frozenset[str],
+            record: Record) -> WriteStats:
+    """Change output/ into `files` and `keep` in place: only new and changed files are written, stale ones
+    removed."""
     out = str(output) + os.sep
+    present, foreign = _file_set(output, record)  # foreign: links and special files placed in output/
     check = PathCheck()
+    for rel in sorted(keep):
+        check.add(rel)
+        if not _regular_file(out + rel) or _under(rel, foreign):  # the build relied on this file being there
+            raise OutputError(f"{out + rel} changed or vanished during the build; build again "
+                              "(or with --no-cache)")
     moves: list[list[str]] = []
-    foreign = _foreign_entries(output)  # links and special files placed in output/: replaced, never used
     for f in files:
         check.add(f.rel_path)
-        if f.data is None:
-            if not _regular_file(out + f.rel_path) or _under(f.rel_path, foreign):
-                # the build relied on this file still being there
-                raise OutputError(f"{out + f.rel_path} changed or vanished during the build; build again "
-                                  "(or with --no-cache)")
-        elif _under(f.rel_path, foreign) or not _same_bytes(out + f.rel_path, f.data):
+        if _under(f.rel_path, foreign) or not _same_bytes(out + f.rel_path, f.data):
             if not moves:
                 staging.mkdir()
             moves.append([str(len(moves)), f.rel_path])
             (staging / moves[-1][0]).write_bytes(f.data)
     check.finish()
-    stale = sorted((_file_set(output) | foreign) - check.paths - {MARKER})
+    stale = sorted((present | foreign) - check.paths - {MARKER})
     if moves or stale:
         staging.mkdir(exist_ok=True)
         _commit(moves, stale, staging)
@@ -159,20 +252,6 @@ def _update(files: Iterable[OutputFile], output: Path, staging: Path) -> WriteSt
         shutil.rmtree(staging)
     return WriteStats(written=len(moves), unchanged=len(check.paths) - len(moves), removed=len(stale),
                       written_paths=tuple(sorted(rel for _, rel in moves)), removed_paths=tuple(stale))
-
-
-def _foreign_entries(output: Path) -> set[str]:
-    """Links (to files or folders) and FIFOs, sockets or devices inside output/: a build never makes them,
-    so they were placed there (a deploy tool, a restored backup). Writing through a link could write
-    outside output/, and reading a FIFO never ends: each is removed and replaced, never followed."""
-    start = len(str(output)) + 1
-    found: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(output):
-        rel = dirpath[start:].replace(os.sep, "/")
-        prefix = rel + "/" if rel else ""
-        found.update(prefix + d for d in dirnames if os.path.islink(os.path.join(dirpath, d)))
-        found.update(prefix + f for f in filenames if not _regular_file(os.path.join(dirpath, f)))
-    return found
 
 
 def _under(rel_path: str, foreign: set[str]) -> bool:
@@ -324,9 +403,49 @@ def _same_bytes(path: str, data: bytes) -> bool:
         return False
 
 
-def _file_set(folder: Path) -> set[str]:
-    start = len(str(folder)) + 1
-    return {os.path.join(d, f)[start:].replace(os.sep, "/") for d, _, files in os.walk(folder) for f in files}
+def _file_set(folder: Path, record: Record) -> tuple[set[str], set[str]]:
+    """Every regular file under folder, as relative POSIX paths, and every foreign entry: a link (to a
+    file or a folder) or a FIFO, socket or device. A build never makes those, so they were placed there
+    (a deploy tool, a restored backup); writing through a link could write outside output/ and reading a
+    FIFO never ends, so each is removed and replaced, never followed.
+
+    A folder whose stamp is the one `record` holds has the entries it had then (adding, removing or
+    replacing one changes the stamp): its recorded files and folders, all made by the write stage. Only
+    the others are listed."""
+    children: dict[str, list[str]] = {}
+    for path in record:
+        if path != "./" and _plain(path.rstrip("/")):  # the record comes from the store: never trusted
+            parent = path.rstrip("/").rpartition("/")[0]
+            children.setdefault(parent + "/" if parent else "./", []).append(path)
+    prefix = str(folder) + os.sep
+    found: set[str] = set()
+    foreign: set[str] = set()
+    todo = ["./"]
+    while todo:
+        current = todo.pop()
+        was = record.get(current)
+        if was is not None and _stamp(prefix + current) == was.stamp:
+            for entry in children.get(current, ()):
+                (todo.append(entry) if entry.endswith("/") else found.add(entry))
+            continue
+        base = "" if current == "./" else current
+        with os.scandir(prefix + base) as entries:
+            for entry in entries:
+                if entry.is_symlink():
+                    foreign.add(base + entry.name)
+                elif entry.is_dir(follow_symlinks=False):
+                    todo.append(base + entry.name + "/")
+                elif entry.is_file(follow_symlinks=False):
+                    found.add(base + entry.name)
+                else:
+                    foreign.add(base + entry.name)
+    return found, foreign
+
+
+def _plain(rel_path: str) -> bool:
+    """A plain relative path inside output/ (no '..', no absolute path, no empty part)."""
+    return not rel_path.startswith("/") and "\\" not in rel_path and \
+        all(part not in ("", ".", "..") for part in rel_path.split("/"))
 
 
 def _swap_in(staging: Path, output: Path) -> None:

@@ -1,0 +1,214 @@
+"""The store: what the last build knew, kept for the next one in one SQLite file (data only, written in
+one transaction), so a build re-parses only changed files and re-renders only outputs whose keys changed.
+
+It lives in `.site-builder-cache/store.sqlite` under the site root (git-ignored). It holds the parsed
+visible items with their files' stat stamps and keys, the write stage's record of output/ (out path ->
+key and stat stamp: the dependency record, each key a digest of every input the output read, keys.py),
+the inputs key and the last report. Hidden items are never stored, not even by name; a --drafts build
+stores nothing. Rows of items that became hidden are deleted with SQLite's secure_delete, which
+overwrites their bytes in the file. A store that cannot be read (damaged, truncated, hostile, from
+another version) is discarded with one warning and the build goes on cold: nothing in it is ever run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import sqlite3
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from site_builder.config import SiteConfig
+from site_builder.incremental import codec
+from site_builder.incremental.keys import RACY_NS
+from site_builder.model import Item, Known
+from site_builder.stages.collect import hidden_reason
+from site_builder.stages.write import Record, Written
+
+log = logging.getLogger(__name__)
+
+CACHE_DIR = ".site-builder-cache"   # the build's own folder in the site root (git-ignored); fetch keeps state there too
+STORE_DIR = CACHE_DIR
+STORE_FILE = "store.sqlite"
+FORMAT = "site-builder store 1"   # changes whenever the tables change
+_TABLES = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE items (rel_path TEXT PRIMARY KEY, stamp TEXT NOT NULL, digest TEXT NOT NULL, key TEXT NOT NULL,
+                    item TEXT NOT NULL);
+CREATE TABLE outputs (rel_path TEXT PRIMARY KEY, key TEXT NOT NULL, stamp TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What the last build left for this one (empty when there is no usable store)."""
+
+    stamp: str = ""
+    started_ns: int = 0                                    # when the build that saved it started
+    known: dict[str, Known] = field(default_factory=dict)  # rel_path -> a content file as it was parsed
+    record: Record = field(default_factory=dict)           # the write stage's record of output/
+    inputs: str = ""
+    report: dict[str, Any] | None = None
+    damaged: bool = False     # it could not be read (and the user was told): don't try again this build
+
+
+@dataclass(frozen=True)
+class Memory:
+    """What a running `serve` keeps between its in-memory builds (never written anywhere): every parsed
+    file (hidden ones too: memory is not disk), every file's key and bytes, the compiled templates and
+    the item views by item key. Dropped whole when the stamp changes."""
+
+    stamp: str = ""
+    known: dict[str, Known] = field(default_factory=dict)
+    rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # out path -> (key, bytes)
+    env: Any = None                                                       # jinja2.Environment
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)         # placed item key -> item view
+
+
+def store_path(config: SiteConfig) -> Path:
+    return config.root / STORE_DIR / STORE_FILE
+
+
+def load_store(config: SiteConfig, stamp: str, with_items: bool = True) -> Stored:
+    """The last build's store if it was made with this stamp; else an empty one. Without items it reads
+    only what tells that nothing changed."""
+    path = store_path(config)
+    if not config.use_cache or not path.is_file():
+        return Stored(stamp=stamp)
+    try:
+        with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+            meta = dict(db.execute("SELECT name, value FROM meta"))
+            if meta.get("format") != FORMAT or meta.get("stamp") != stamp:
+                return Stored(stamp=stamp)
+            record = {rel: Written(key, tuple(json.loads(st))) for rel, key, st in
+                      db.execute("SELECT rel_path, key, stamp FROM outputs")}
+            known = _known(db, int(meta["started_ns"])) if with_items else {}
+            report = json.loads(meta["report"]) if meta.get("report") else None
+            return Stored(stamp, int(meta["started_ns"]), known, record, meta.get("inputs", ""), report)
+    except (sqlite3.Error, ValueError, TypeError, KeyError) as exc:
+        log.warning("ignoring the build cache %s: it cannot be read (%s); building without it",
+                    _shown(path, config.root), exc)
+        return Stored(stamp=stamp, damaged=True)
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def _known(db: sqlite3.Connection, started_ns: int) -> dict[str, Known]:
+    known: dict[str, Known] = {}
+    for rel, stamp, digest, key, text in db.execute("SELECT rel_path, stamp, digest, key, item FROM items"):
+        file_stamp = tuple(json.loads(stamp))
+        if len(file_stamp) != 4 or not all(type(n) is int for n in file_stamp):
+            raise ValueError(f"a damaged stamp for {rel!r}")
+        item = codec.loads(text)
+        if type(item) is not Item or item.rel_path != rel:
+            raise ValueError(f"a damaged item for {rel!r}")
+        if file_stamp[2] >= started_ns - RACY_NS:
+            continue  # changed in the same moment as that build: it may have changed again unseen
+        known[rel] = Known(file_stamp, digest, key, item)
+    return known
+
+
+def save_store(config: SiteConfig, stored: Stored) -> None:
+    """Replace the store with `stored` in one transaction (a killed build leaves the old store or the new
+    one). Hidden items are left out here; --drafts builds never save at all."""
+    folder = config.root / STORE_DIR
+    path = store_path(config)
+    try:
+        folder.mkdir(exist_ok=True)
+        gitignore = folder / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("*\n")
+        for old in ("manifest.pickle", "layout.pickle", *(f"items-{n:02d}.pickle" for n in range(16))):
+            (folder / old).unlink(missing_ok=True)  # an earlier version's cache: pickles are never read
+        shutil.rmtree(folder / "templates", ignore_errors=True)  # nor compiled templates (code) from one
+        try:
+            _save(path, stored)
+        except sqlite3.DatabaseError as exc:
+            # Damaged beyond what SQLite will write to (loading it has warned already): start a new file.
+            log.debug("replacing the damaged build cache %s (%s)", path, exc)
+            path.unlink(missing_ok=True)
+            _save(path, stored)
+    except (sqlite3.Error, OSError) as exc:
+        log.warning("could not save the build cache %s (%s); the next build starts without it", path, exc)
+
+
+def forget(config: SiteConfig, hidden: set[str]) -> None:
+    """After a build that stores nothing (--drafts, --no-cache, serve): the store must not keep what it
+    holds of items that are hidden now (stored while they were visible). If it holds any of them, its
+    file is overwritten with zeros and removed (the next build is cold)."""
+    if not hidden:
+        return
+    path = store_path(config)
+    try:
+        if path.is_file():
+            try:
+                with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+                    held = any(db.execute("SELECT 1 FROM items WHERE rel_path = ?", (rel,)).fetchone()
+                               for rel in sorted(hidden))
+            except sqlite3.Error:
+                held = True  # unreadable: it may hold anything
+            if held:
+                _erase(path)
+                _erase(path.with_name(STORE_FILE + "-journal"))
+    except OSError as exc:
+        log.warning("could not remove the build cache %s (%s): it may hold items hidden since; delete "
+                    "the folder %s", path, exc, CACHE_DIR)
+
+
+def _erase(path: Path) -> None:
+    """Overwrite a file with zeros, then remove it."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return
+    with open(path, "r+b") as handle:
+        handle.write(bytes(size))
+        handle.flush()
+        os.fsync(handle.fileno())
+    path.unlink()
+
+
+def _save(path: Path, stored: Stored) -> None:
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA secure_delete = ON")  # a deleted row's bytes are overwritten, not left behind
+        db.execute("PRAGMA journal_mode = DELETE")
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            meta = dict(db.execute("SELECT name, value FROM meta")) if "meta" in tables else {}
+            if meta.get("format") != FORMAT or meta.get("stamp") != stored.stamp:
+                for name in tables:
+                    db.execute(f'DROP TABLE "{name}"')
+                for statement in filter(str.strip, _TABLES.split(";")):
+                    db.execute(statement)
+                meta = {}
+            _save_items(db, stored.known)
+            db.execute("DELETE FROM outputs")
+            db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
+                           ((rel, w.key, json.dumps(w.stamp)) for rel, w in stored.record.items()))
+            db.execute("DELETE FROM meta")
+            db.executemany("INSERT INTO meta VALUES (?, ?)", (
+                ("format", FORMAT), ("stamp", stored.stamp), ("started_ns", str(stored.started_ns)),
+                ("inputs", stored.inputs), ("report", json.dumps(stored.report) if stored.report else "")))
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _save_items(db: sqlite3.Connection, known: dict[str, Known]) -> None:
+    """Write only rows that changed: an edit rewrites one row, not the whole store. Hidden items are
+    never written, whoever asks: the store keeps them out itself (their rows, if any, are deleted)."""
+    known = {rel: k for rel, k in known.items() if hidden_reason(k.item) is None}
+    have = dict(db.execute("SELECT rel_path, stamp || ' ' || key FROM items"))
+    gone = [(rel,) for rel in have.keys() - known.keys()]
+    db.executemany("DELETE FROM items WHERE rel_path = ?", gone)
+    changed = [(rel, json.dumps(k.stamp), k.digest, k.key, codec.dumps(k.item)) for rel, k in known.items()
+               if have.get(rel) != f"{json.dumps(k.stamp)} {k.key}"]
+    db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?)", changed)
