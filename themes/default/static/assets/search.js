@@ -7,13 +7,16 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const root = new URL(form.dataset.root, document.baseURI);
 const LIMIT = 30;
-let pagefind = null;
+let pagefind = null;  // one promise of the engine, shared: every query awaits the same import, in order
 
-async function engine() {
+function engine() {
   if (pagefind === null) {
-    pagefind = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-    // baseUrl "/": result URLs stay the site paths the build indexed; resultItem puts them under the site root.
-    await pagefind.options({ baseUrl: "/", excerptLength: 30 });
+    pagefind = (async () => {
+      const loaded = await import(new URL(form.dataset.pagefind, document.baseURI).href);
+      // baseUrl "/": result URLs stay the site paths the build indexed; resultItem puts them under the site root.
+      await loaded.options({ baseUrl: "/", excerptLength: 30 });
+      return loaded;
+    })();
   }
   return pagefind;
 }
