@@ -22,7 +22,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from site_builder.commands.build import build, build_site
 from site_builder.config import load_config
 from site_builder.errors import SiteError
-from site_builder.incremental.store import Memory
+from site_builder.incremental.store import CACHE_DIR, Memory
 from site_builder.stages.write import MARKER
 from tests.conftest import REPO, read_tree
 
@@ -211,6 +211,16 @@ class WarmEqualsCold(RuleBasedStateMachine):
         assert not isinstance(cold, str)
         served = {f.rel_path: f.data for f in result.files}
         assert served == {path: data for path, data in cold.items() if path != MARKER}
+        self.nothing_hidden_on_disk()
+
+    def nothing_hidden_on_disk(self):
+        """After the builds, no file of the build's own folder (the store, the URL record) names an item
+        that is hidden now."""
+        kept = b"".join(p.read_bytes() for p in (self.root / CACHE_DIR).rglob("*") if p.is_file()) \
+            if (self.root / CACHE_DIR).is_dir() else b""
+        for name, item in self.items.items():
+            if not item["published"] or item["draft"]:
+                assert f"content/{name}{item['ext']}".encode() not in kept, name
 
 
 WarmEqualsCold.TestCase.settings = settings(
