@@ -152,7 +152,10 @@ async def _index(shards: list[tuple[str, list[tuple[str, bytes]]]], config: Site
             bundle = _in_stable_order({f["path"]: f["content"] for f in files if not f["path"].startswith(_UNUSED)})
             for path, data in bundle.items():
                 if _RUNTIME.fullmatch(path):
-                    out.setdefault(f"{BUNDLE_DIR}/{path}", _shared_runtime(path, data))
+                    # the same for every shard (a warm build takes it from whichever shard it indexes)
+                    shared = out.setdefault(f"{BUNDLE_DIR}/{path}", _shared_runtime(path, data))
+                    if shared != _shared_runtime(path, data):
+                        raise SiteError(f"search index: pagefind's {path} differs between shards")
                 else:
                     out[f"{bundle_dir}/{path}"] = data
     finally:

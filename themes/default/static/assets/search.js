@@ -15,7 +15,7 @@ let pagefind = null;
 
 async function load() {
   const script = new URL(form.dataset.pagefind, document.baseURI);
-  const response = await fetch(new URL("shards.json", script));
+  const response = await fetch(new URL("shards.json", script), { cache: "no-cache" });  // a new month appears
   if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
   const shards = (await response.json()).map((folder) => new URL(folder, script).href);
   if (shards.length === 0) return null;  // no stories yet: nothing to search
