@@ -4,10 +4,11 @@
 
 For each size: a generated corpus (generate.py) is built twice, cold, into two copies of the site: one
 with search on (the default), one with `search = false`. The index time is then measured alone, in this
-process, on the item pages that build wrote (stages.search.index_pages, the same call the build makes).
-Then one item's title is edited EDITS times in both copies, each followed by a warm build; the median
-difference is what search adds to an edit (every edit re-indexes all item pages: Pagefind has no
-incremental update). Standard library and site_builder only; prints a Markdown table to stdout.
+process, on the item pages that build wrote, shard by shard as the build plans them (one Pagefind index a
+month: stages.search.index_shards, the same call the build makes). Then one item's title is edited EDITS
+times in both copies, each followed by a warm build; the median difference is what search adds to an edit
+(an edit re-indexes the shard of the item's month, and that of any page listing it among its related
+stories). Standard library and site_builder only; prints a Markdown table to stdout.
 """
 
 from __future__ import annotations
@@ -40,17 +41,27 @@ def build(site: Path) -> float:
     return time.perf_counter() - started
 
 
-def index_alone(site: Path) -> tuple[float, int, int, int]:
-    """Seconds to index the built item pages again, the index's files and bytes, and pages indexed."""
+def index_alone(site: Path) -> tuple[float, int, int, int, int]:
+    """Seconds to index the built item pages again, the index's files and bytes, pages indexed and shards."""
+    from site_builder.commands.build import plan_build, read_items
     from site_builder.config import load_config
-    from site_builder.stages.search import index_pages
-    out = site / "output"
-    pages = []
-    for path in (out / "news").rglob("index.html"):   # the item pages (permalink /news/{slug}/)
-        pages.append(("/" + path.parent.relative_to(out).as_posix() + "/", path.read_bytes()))
+    from site_builder.incremental.keys import build_stamp
+    from site_builder.stages.images import load_assets
+    from site_builder.stages.search import index_shards
+    from site_builder.stages.write import read_kept
+    from site_builder.theme import load_theme
+    config = load_config(site)
+    theme = load_theme(config)
+    assets = load_assets(theme.static_dirs)
+    items, known, warnings = read_items(config, {}, assets)
+    planned = plan_build(config, theme, build_stamp(config, theme.template_dirs, assets), items, known, warnings)
+    assert planned.search is not None
+    shards = [(shard.folder, [(url, read_kept(config.output, path)) for path, url in shard.pages])
+              for shard in planned.search.shards]
     started = time.perf_counter()
-    files = index_pages(pages, load_config(site))
-    return time.perf_counter() - started, len(files), sum(len(f.data or b"") for f in files), len(pages)
+    files = index_shards(shards, config)
+    return (time.perf_counter() - started, len(files), sum(len(f.data or b"") for f in files),
+            sum(len(pages) for _, pages in shards), len(shards))
 
 
 def measure(size: int, work: Path, seed: int) -> dict[str, object]:
@@ -62,14 +73,14 @@ def measure(size: int, work: Path, seed: int) -> dict[str, object]:
         handle.write("search = false\n")
     print(f"n={size}: cold builds", file=sys.stderr, flush=True)
     cold_on, cold_off = build(on), build(off)
-    seconds, files, size_bytes, pages = index_alone(on)
+    seconds, files, size_bytes, pages, shards = index_alone(on)
     probe = pick_probe(items)
     warm_on, warm_off = [], []
     for _, title in zip(range(EDITS), edit_titles(probe.title)):
         for site, times in ((on, warm_on), (off, warm_off)):
             set_title(site / probe.rel_path, title)
             times.append(build(site))
-    return {"items": size, "pages": pages, "cold_on": cold_on, "cold_off": cold_off, "index": seconds,
+    return {"items": size, "pages": pages, "shards": shards, "cold_on": cold_on, "cold_off": cold_off, "index": seconds,
             "files": files, "bytes": size_bytes, "edit_on": statistics.median(warm_on),
             "edit_off": statistics.median(warm_off)}
 
@@ -87,11 +98,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}\n")
-    print("| items | item pages indexed | index alone | index files | index size | cold build: search on / off "
+    print("| items | item pages indexed (shards) | index alone | index files | index size "
+          "| cold build: search on / off "
           "| one edit, warm build: search on / off (added) |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['items']:,} | {r['pages']:,} | {r['index']:.2f} s | {r['files']:,} | {r['bytes'] / 1e6:.1f} MB "
+        print(f"| {r['items']:,} | {r['pages']:,} ({r['shards']}) | {r['index']:.2f} s | {r['files']:,} "
+              f"| {r['bytes'] / 1e6:.1f} MB "
               f"| {r['cold_on']:.1f} s / {r['cold_off']:.1f} s "
               f"| {r['edit_on']:.2f} s / {r['edit_off']:.2f} s (+{r['edit_on'] - r['edit_off']:.2f} s) |")
     return 0

@@ -15,7 +15,7 @@ from site_builder.config import load_config
 from tests.conftest import write_site
 from tests.judges import axe_violations, describe_violations
 from tests.test_browser_themes import LOCAL_HOST, THEMES, PageWatch, QuietHandler
-from tests.varied_site import varied_site
+from tests.varied_site import LONG_WORD, varied_site
 
 PLACES = {"root": "", "sub-path": "digest/"}
 VISIBLE = ("content/pangolin.md", """---
@@ -137,3 +137,43 @@ def test_without_javascript_the_search_page_says_so_and_links_to_the_archive(bro
 
     assert text.startswith("Search runs in your browser and needs JavaScript, which is off.")
     assert archive == "../archive/"
+
+
+def test_results_come_from_every_month_shard_newest_first_and_filters_span_them(page, sites):
+    """The index is one Pagefind shard a month (pagefind/shards.json, newest first): a search merges them all,
+    "Newest first" orders across months, and the topic and provider filters count and match in every shard."""
+    site = sites["default", "sub-path"]
+    watch = PageWatch(page)
+    page.goto(f"{site}search/?q=science&order=newest", wait_until="load")
+    page.wait_for_function("document.querySelectorAll('.search-result').length > 0")
+    newest = results(page)
+    shards = page.evaluate("async () => (await fetch('../pagefind/shards.json')).json()")
+    found = page.evaluate("""async () => {
+        const pagefind = await import(new URL('../pagefind/pagefind.js', location.href).href);
+        const science = await pagefind.search(null, {filters: {topic: 'Science'}, sort: {date: 'desc'}});
+        const reuters = await pagefind.search(null, {filters: {provider: 'Reuters'}});
+        const all = await pagefind.search(null, {sort: {date: 'desc'}});
+        const titles = async (search) => (await Promise.all(search.results.map((r) => r.data())))
+            .map((d) => d.meta.title);
+        return {science: await titles(science), reuters: (await titles(reuters)).sort(),
+                counts: (await pagefind.filters()).topic, all: await titles(all)};
+    }""")
+
+    assert shards == ["shards/2023-12/", "shards/2023-11/"]
+    assert newest == ["Pangolin rescue centre doubles its capacity",                   # 2023-12-01, 2023-12 shard
+                      "Fusion start-up reports net energy gain in a compact tokamak",  # 2023-11-30 16:45, 2023-11
+                      "Quantum sensor maps groundwater beneath a city"]                # 2023-11-30 09:10
+    assert found["science"] == newest
+    assert found["reuters"] == ["EU lawmakers strike a deal on the world's first comprehensive AI rules",
+                                "Sodium-ion batteries reach mass production"]
+    assert found["counts"]["Science"] == 3 and found["counts"]["Energy"] == 2
+    assert found["all"] == [  # newest first, although each shard ranks its own pages: 2023-12, then 2023-11
+        "Pangolin rescue centre doubles its capacity",                                # 2023-12-01 08:30
+        "EU lawmakers strike a deal on the world's first comprehensive AI rules",    # 08:15
+        "Chipmaker posts record quarter as data-centre demand soars",                # 07:02
+        f"Bureaucracy watch: the {LONG_WORD} returns",                               # 06:30
+        "Fusion start-up reports net energy gain in a compact tokamak",              # 2023-11-30 16:45
+        "Quantum sensor maps groundwater beneath a city",                            # 09:10
+        "Sodium-ion batteries reach mass production",
+        "Gravity sensor maps groundwater beneath a city"]                            # 2023-11-14 (mtime)
+    assert watch.problems == []

@@ -116,10 +116,10 @@ def test_in_memory_rebuilds_match_cold_after_each_edit(make_site):
         assert {f.rel_path: f.data for f in result.files} == {f.rel_path: f.data for f in cold.files}, (old, new)
     assert b"Zebra" not in b"".join(f.data for f in result.files)
     # A title, body or excerpt edit re-renders the pages showing the item and the feeds, not the site
-    # (files made without a key, the sitemap, robots.txt and static files, are always made; the search
-    # index only when an item page changed); a hidden item's edit renders nothing.
+    # (files made without a key, the sitemap, robots.txt, the search shards' list and static files, are
+    # always made; a search shard only when one of its item pages changed); a hidden item's edit renders nothing.
     always = len(result.files) - len(result.memory.rendered)
-    assert always == len([f for f in result.files if f.rel_path in ("sitemap.xml", "robots.txt")
+    assert always == len([f for f in result.files if f.rel_path in ("sitemap.xml", "robots.txt", "pagefind/shards.json")
                           or f.rel_path.startswith(("assets/", "favicon"))])
     assert rendered[3] == always
     index = len([f for f in result.files if f.rel_path.startswith("pagefind/")])  # remade when a page changes

@@ -20,7 +20,7 @@ HIDDEN_WORDS = [b"Zebra", b"Quokka", b"Narwhal", b"Hidden Wire", b"Draft Desk", 
 def fragments(files: dict[str, bytes]) -> dict[str, dict]:
     """URL -> the record Pagefind keeps for the page (its text, filters, meta)."""
     records = [json.loads(gzip.decompress(data)[len(SIGNATURE):]) for path, data in files.items()
-               if path.startswith("pagefind/fragment/")]
+               if path.startswith("pagefind/shards/") and "/fragment/" in path]
     return {record["url"]: record for record in records}
 
 
@@ -91,14 +91,15 @@ def test_the_index_is_the_same_bytes_for_the_same_pages_although_pagefind_orders
                                f'<span data-pagefind-filter="topic">T{n % 7}</span>'
                                f'<span data-pagefind-filter="provider">P{n % 5}</span><p>Text {n}</p>'
                                f'</article></body></html>').encode()) for n in range(40)]
-    first = index_pages(pages, config)
-    assert all(index_pages(list(reversed(pages)), config) == first for _ in range(4))
-    entry = json.loads(next(f.data for f in first if f.rel_path == "pagefind/pagefind-entry.json"))
+    first = index_pages(pages, config, "pagefind/shards/2024-05")
+    assert all(index_pages(list(reversed(pages)), config, "pagefind/shards/2024-05") == first for _ in range(4))
+    entry = json.loads(next(f.data for f in first if f.rel_path == "pagefind/shards/2024-05/pagefind-entry.json"))
     assert entry["languages"]["en"]["page_count"] == 40
-    assert sorted(f.rel_path for f in first if not f.rel_path.startswith(("pagefind/fragment/", "pagefind/index/",
-                                                                         "pagefind/filter/", "pagefind/pagefind.en_"))
-                  ) == ["pagefind/pagefind-entry.json", "pagefind/pagefind-worker.js", "pagefind/pagefind.js",
-                        "pagefind/wasm.en.pagefind", "pagefind/wasm.unknown.pagefind"]
+    shard = ("pagefind/shards/2024-05/fragment/", "pagefind/shards/2024-05/index/",
+             "pagefind/shards/2024-05/filter/", "pagefind/shards/2024-05/pagefind.en_")
+    assert sorted(f.rel_path for f in first if not f.rel_path.startswith(shard)) == [
+        "pagefind/pagefind-worker.js", "pagefind/pagefind.js", "pagefind/shards/2024-05/pagefind-entry.json",
+        "pagefind/wasm.en.pagefind", "pagefind/wasm.unknown.pagefind"]
 
 
 def test_search_false_makes_no_index_no_search_page_and_no_box(make_site, run_cli):
@@ -145,16 +146,19 @@ def test_serve_answers_the_search_page_and_the_index_it_keeps_in_memory(make_sit
     try:
         page = public.get("/search/")
         script = public.get("/pagefind/pagefind.js")
-        entry = json.loads(public.get("/pagefind/pagefind-entry.json")[2])
-        drafts_entry = json.loads(drafts.get("/pagefind/pagefind-entry.json")[2])
+        shards = json.loads(public.get("/pagefind/shards.json")[2])
+        entries = [json.loads(public.get(f"/pagefind/{shard}pagefind-entry.json")[2]) for shard in shards]
+        drafts_entries = [json.loads(drafts.get(f"/pagefind/{shard}pagefind-entry.json")[2])
+                          for shard in json.loads(drafts.get("/pagefind/shards.json")[2])]
     finally:
         public.close()
         drafts.close()
 
     assert page[0] == 200 and b'data-pagefind="../pagefind/pagefind.js"' in page[2]
     assert script[:2] == (200, {**script[1], "content-type": "text/javascript; charset=utf-8"})
-    assert entry["languages"]["en"]["page_count"] == 3
-    assert drafts_entry["languages"]["en"]["page_count"] == 6
+    assert shards == sorted(shards, reverse=True) and all(s.startswith("shards/") for s in shards)
+    assert sum(entry["languages"]["en"]["page_count"] for entry in entries) == 3
+    assert sum(entry["languages"]["en"]["page_count"] for entry in drafts_entries) == 6
     assert not (root / "output").exists()
 
 
@@ -165,3 +169,57 @@ def test_without_the_pagefind_binary_the_build_says_what_to_do(make_site, run_cl
         1, "", f"search index: cannot run pagefind at {root / 'no-such-pagefind'}: No such file or directory; "
                "install it with pip install 'pagefind[bin]==1.5.2', or set search = false in site.toml\n")
     assert not (root / "output").exists()
+
+
+def test_an_edit_re_indexes_only_its_months_shard_and_a_warm_build_equals_a_cold_one(make_site, run_cli, tmp_path,
+                                                                                    monkeypatch):
+    import site_builder.incremental.search_index as search_index
+    # A topic of their own: no May page lists an April item among its related stories (an item page's key,
+    # and so its shard's, covers the items it shows; related stories are left out of what is indexed)
+    april = {"content/april.md": article("April Story", "2024-04-10T09:00:00Z", "[Marsupials]"),
+             "content/april2.md": article("April Other", "2024-04-20T09:00:00Z", "[Marsupials]")}
+    root = built(make_site, run_cli, {**VISIBLE, **april})
+    tree = bundle(read_tree(root / "output"))
+    assert json.loads(tree["pagefind/shards.json"]) == ["shards/2024-05/", "shards/2024-04/", "shards/2023-11/"]
+    # the runtime once, beside the list; every other file in a month's folder
+    assert sorted(p for p in tree if p.count("/") == 1) == [
+        "pagefind/pagefind-worker.js", "pagefind/pagefind.js", "pagefind/shards.json",
+        "pagefind/wasm.en.pagefind", "pagefind/wasm.unknown.pagefind"]
+    assert sorted(fragments({p: d for p, d in tree.items() if p.startswith("pagefind/shards/2024-04/")})) == [
+        "/news/april-other/", "/news/april-story/"]
+    stamps = {p: (root / "output" / p).stat().st_mtime_ns for p in tree}
+    indexed = []
+    real = search_index.index_shards
+    monkeypatch.setattr(search_index, "index_shards",
+                        lambda shards, config: indexed.append([s for s, _ in shards]) or real(shards, config))
+
+    april = root / "content/april.md"
+    april.write_text(april.read_text().replace("Body of April Story", "Body of April Story, now about wombats"))
+    code, out, err = run_cli("build", "--source", root)
+    assert code == 0, err
+    warm = bundle(read_tree(root / "output"))
+
+    assert indexed == [["pagefind/shards/2024-04"]]
+    changed = sorted({p for p in set(tree) | set(warm) if tree.get(p) != warm.get(p)})
+    assert changed and all(p.startswith("pagefind/shards/2024-04/") for p in changed), changed
+    rewritten = [p for p in warm if p in stamps and (root / "output" / p).stat().st_mtime_ns != stamps[p]]
+    assert all(p.startswith("pagefind/shards/2024-04/") or p == "pagefind/shards.json" for p in rewritten), rewritten
+    assert "wombats" in fragments(warm)["/news/april-story/"]["content"]
+
+    indexed.clear()   # nothing changed: no shard is indexed, the runtime is kept
+    (root / "content/a.md").touch()
+    assert run_cli("build", "--source", root)[0] == 0
+    assert indexed == [] and bundle(read_tree(root / "output")) == warm
+
+    code, _, err = run_cli("build", "--source", root, "--output", tmp_path / "cold", "--no-cache")
+    assert code == 0, err
+    assert read_tree(root / "output") == read_tree(tmp_path / "cold")
+
+
+def test_a_missing_runtime_or_shard_file_is_made_again_though_no_page_changed(make_site, run_cli, tmp_path):
+    root = built(make_site, run_cli, VISIBLE)
+    before = bundle(read_tree(root / "output"))
+    for gone in ("pagefind/wasm.en.pagefind", "pagefind/shards/2024-05/pagefind-entry.json"):
+        (root / "output" / gone).unlink()
+        assert run_cli("build", "--source", root)[0] == 0
+        assert bundle(read_tree(root / "output")) == before, gone

@@ -20,7 +20,7 @@ from site_builder.config import SiteConfig
 from site_builder.errors import SiteError, raise_all
 from site_builder.incremental import keys
 from site_builder.incremental.previous_urls import drop_urls, load_previous_urls, save_urls
-from site_builder.incremental.search_index import SearchPlan, earlier_index, plan_search, with_search_index
+from site_builder.incremental.search_index import SearchIndex, earlier_index, plan_search, with_search_index
 from site_builder.incremental.store import Memory, Stored, forget, load_store, save_store
 from site_builder.incremental.workers import gc_frozen, gc_paused, settled, work_imap, work_map
 from site_builder.model import Item, Known, Source
@@ -32,6 +32,7 @@ from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_f
 from site_builder.stages.images import Assets, load_assets
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
+from site_builder.stages.search import shards_file
 from site_builder.stages.views import GroupSlugs, ItemViews, site_view
 from site_builder.stages.write import OutputFile, WriteStats, read_kept, unchanged, write_site
 from site_builder.theme import Theme, load_theme, make_environment, static_files, static_sources, static_warnings
@@ -67,7 +68,7 @@ class Planned:
     feeds: tuple[FeedSpec, ...]
     extra: tuple[OutputFile, ...]          # sitemap, robots.txt, redirects, static files: always made in full
     keys: dict[str, str]                   # out path -> key ("" for files always made in full)
-    search: SearchPlan | None              # the search index (its files' paths are known once it is made)
+    search: SearchIndex | None             # the search index's shards (their files' paths are known once made)
     item_keys: dict[str, str]              # slug -> key of the item as placed
     known: dict[str, Known]                # rel_path -> the content file as parsed this time
     warnings: tuple[str, ...]
@@ -171,10 +172,12 @@ def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], 
         key = keys.output_key(stamp, replace(spec, items=()), site_key, (item_keys[i.slug] for i in spec.items))
         for name in _feed_names(spec):
             out[name] = key
+    search = plan_search(pages, site, out, config, stamp)
     extra = tuple(render_sitemap(list(pages), site, config)) + tuple(static_files(theme, static))
+    extra += (shards_file(search.months),) if search else ()
     extra += tuple(redirect_files(site.items, config, set(out) | {f.rel_path for f in extra}))
     out.update((f.rel_path, "") for f in extra)
-    return Planned(config, site, pages, specs, extra, out, plan_search(pages, out, config), item_keys, known,
+    return Planned(config, site, pages, specs, extra, out, search, item_keys, known,
                    tuple(warnings) + tuple(static_warnings(theme)) + site.warnings, shared)
 
 
@@ -183,11 +186,11 @@ def _feed_names(spec: FeedSpec) -> tuple[str, ...]:
 
 
 def make_files(planned: Planned, env: Any, views: ItemViews, skip: frozenset[str] | set[str],
-               index_paths: tuple[str, ...], kept_bytes: Callable[[str], bytes]) -> Iterator[OutputFile]:
+               index_paths: dict[str, str], kept_bytes: Callable[[str], bytes]) -> Iterator[OutputFile]:
     """Every file of the site but those at `skip` (keyed files the caller already has, whose bytes
     `kept_bytes` gives): pages and feeds rendered on all cores as they are consumed, then the sitemap,
-    redirects and static files, then the search index unless an earlier one with its key (`index_paths`,
-    incremental/search_index.earlier_index) is all at `skip`."""
+    redirects and static files, then the search index's shards but those an earlier one with its key
+    (`index_paths`, incremental/search_index.earlier_index) is all at `skip` of."""
     config = planned.config
     todo = [p for p in planned.pages if p.output_path not in skip]
     feeds = [s for s in planned.feeds if not all(n in skip for n in _feed_names(s))]
@@ -237,7 +240,7 @@ def _in_memory(config: SiteConfig, theme: Theme, stamp: str, memory: Memory, ite
     views = ItemViews(planned.site.by_slug(), planned.item_keys, config, memory.views, GroupSlugs.of(planned.site))
     had = {path: key for path, (key, _) in memory.rendered.items()}
     index_paths = earlier_index(planned.search, had)
-    wanted = {**planned.keys, **{path: had[path] for path in index_paths}}
+    wanted = {**planned.keys, **index_paths}
     kept = {path: memory.rendered[path][1] for path, key in wanted.items()
             if key and path in memory.rendered and memory.rendered[path][0] == key}
     made = list(make_files(planned, env, views, frozenset(kept), index_paths, kept.__getitem__))
@@ -289,8 +292,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
         env = make_environment(theme)
         views = ItemViews(planned.site.by_slug(), planned.item_keys, config, None, GroupSlugs.of(planned.site))
         index_paths = earlier_index(planned.search, {path: w.key for path, w in stored.record.items()})
-        wanted = {**planned.keys, **{path: planned.search.key for path in index_paths}} if planned.search \
-            else planned.keys
+        wanted = {**planned.keys, **index_paths}
         output = config.output
         stats, record = write_site(wanted, lambda kept: make_files(planned, env, views, kept, index_paths,
                                                                    lambda path: read_kept(output, path)),

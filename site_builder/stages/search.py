@@ -1,5 +1,11 @@
 """Index the rendered item pages with Pagefind, in memory, into the files of output/pagefind/.
 
+The index is sharded by month (the item's month in the site's timezone, `shard_of`): each month's item
+pages are one Pagefind index under pagefind/shards/YYYY-MM/, so an edit re-indexes only its month.
+Pagefind's runtime (pagefind.js, pagefind-worker.js, the wasm files), the same for every shard, is
+written once under pagefind/, and pagefind/shards.json lists the shards, newest first: the theme's
+search.js loads the newest shard and merges the others into it (pagefind.js mergeIndex).
+
 The index is a pure function of the item pages a build renders (and so only ever of the visible items,
 or of the drafts too in a `--drafts` preview) and of the Pagefind version: the same pages give the
 same bytes, and an unpublished item's fragments are gone because its page is no longer among them.
@@ -26,11 +32,14 @@ from pagefind.service import PagefindService
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SiteError
+from site_builder.model import Item
 from site_builder.stages.write import OutputFile
 
 log = logging.getLogger(__name__)
 
 BUNDLE_DIR = "pagefind"
+SHARDS_DIR = f"{BUNDLE_DIR}/shards"
+SHARDS_FILE = f"{BUNDLE_DIR}/shards.json"
 # Pagefind's service answers with the whole index in one message: room for a large site's index.
 _READ_LIMIT = 2 ** 31 - 1
 _WINDOW = 64
@@ -79,41 +88,124 @@ def index_fingerprint(pages: Iterable[tuple[str, str]]) -> str:
     return h.hexdigest()
 
 
-def index_pages(pages: Iterable[tuple[str, bytes]], config: SiteConfig) -> list[OutputFile]:
-    """(site URL, rendered HTML) of every page to search -> the files of output/pagefind/, sorted.
+def shard_of(item: Item, config: SiteConfig) -> str:
+    """The shard an item's page is indexed in: its month (YYYY-MM) in the site's timezone."""
+    return item.date.astimezone(config.tz).strftime("%Y-%m")
+
+
+def shard_dir(month: str) -> str:
+    return f"{SHARDS_DIR}/{month}"
+
+
+def shards_file(months: Iterable[str]) -> OutputFile:
+    """pagefind/shards.json: the shard folders (relative to pagefind/), newest month first."""
+    folders = [shard_dir(m)[len(BUNDLE_DIR) + 1:] + "/" for m in sorted(set(months), reverse=True)]
+    return OutputFile(SHARDS_FILE, json.dumps(folders, separators=(",", ":")).encode("utf-8") + b"\n")
+
+
+def is_runtime(rel_path: str) -> bool:
+    """Pagefind's runtime files (the same bytes for every shard): written once, under pagefind/."""
+    return rel_path.startswith(BUNDLE_DIR + "/") and "/" not in rel_path[len(BUNDLE_DIR) + 1:] \
+        and rel_path != SHARDS_FILE
+
+
+def index_pages(pages: Iterable[tuple[str, bytes]], config: SiteConfig, bundle_dir: str) -> list[OutputFile]:
+    """(site URL, rendered HTML) of every page of one shard -> its files under `bundle_dir` and Pagefind's
+    runtime files under pagefind/ (the same for every shard: is_runtime), sorted by path.
 
     Which part of a page is indexed, its filters (topic, provider) and its sort key (date) are marked
     in the theme's templates with Pagefind's data-pagefind-* attributes (see item.html).
     """
-    pages = sorted(pages)
+    return index_shards([(bundle_dir, pages)], config)
+
+
+def index_shards(shards: list[tuple[str, Iterable[tuple[str, bytes]]]], config: SiteConfig) -> list[OutputFile]:
+    """index_pages for several shards with one Pagefind process: every shard's files, the runtime once."""
+    shards = [(bundle_dir, sorted(pages)) for bundle_dir, pages in shards]
     # Its own thread and event loop: the caller may be running one already (a notebook, a test's browser).
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="pagefind") as worker:
         try:
-            return worker.submit(lambda: asyncio.run(_index(pages, config))).result()
+            return worker.submit(lambda: asyncio.run(_index(shards, config))).result()
         except FileNotFoundError as exc:  # no pagefind binary
             raise SiteError(f"search index: cannot run pagefind at {exc.filename}: {exc.strerror}; install it with "
                             "pip install 'pagefind[bin]==1.5.2', "
                             "or set search = false in site.toml") from None
 
 
-async def _index(pages: list[tuple[str, bytes]], config: SiteConfig) -> list[OutputFile]:
+async def _index(shards: list[tuple[str, list[tuple[str, bytes]]]], config: SiteConfig) -> list[OutputFile]:
+    out: dict[str, bytes] = {}
     service = await _Service().launch()
     try:
-        index = await service.create_index({"force_language": config.language.split("-")[0].lower()})
-        # Pages are sent in order with up to _WINDOW of them unanswered: no round trip per page, and only
-        # a window's worth of pages decoded and encoded at a time (not a second copy of the whole site).
-        waiting: deque[asyncio.Task] = deque()
-        for url, html in pages:
-            waiting.append(asyncio.ensure_future(index.add_html_file(content=html.decode("utf-8"), url=url)))
-            if len(waiting) >= _WINDOW:
-                await waiting.popleft()
-        await asyncio.gather(*waiting)
-        files = await index.get_files()
+        for bundle_dir, pages in shards:
+            index = await service.create_index({"force_language": config.language.split("-")[0].lower()})
+            # Pages are sent in order with up to _WINDOW of them unanswered: no round trip per page, and only
+            # a window's worth of pages decoded and encoded at a time (not a second copy of the whole site).
+            waiting: deque[asyncio.Task] = deque()
+            for url, html in pages:
+                waiting.append(asyncio.ensure_future(index.add_html_file(content=html.decode("utf-8"), url=url)))
+                if len(waiting) >= _WINDOW:
+                    await waiting.popleft()
+            await asyncio.gather(*waiting)
+            files = await index.get_files()
+            await index.delete_index()
+            # Pagefind's ready-made UIs are left out: the theme's search page uses pagefind.js directly.
+            bundle = _in_stable_order({f["path"]: f["content"] for f in files if not f["path"].startswith(_UNUSED)})
+            for path, data in bundle.items():
+                if _RUNTIME.fullmatch(path):
+                    # the same for every shard (a warm build takes it from whichever shard it indexes)
+                    shared = out.setdefault(f"{BUNDLE_DIR}/{path}", _shared_runtime(path, data))
+                    if shared != _shared_runtime(path, data):
+                        raise SiteError(f"search index: pagefind's {path} differs between shards")
+                else:
+                    out[f"{bundle_dir}/{path}"] = data
     finally:
         await service.close()
-    # Pagefind's ready-made UIs are left out: the theme's search page uses pagefind.js directly.
-    bundle = _in_stable_order({f["path"]: f["content"] for f in files if not f["path"].startswith(_UNUSED)})
-    return sorted((OutputFile(f"{BUNDLE_DIR}/{path}", data) for path, data in bundle.items()), key=lambda f: f.rel_path)
+    return sorted((OutputFile(path, data) for path, data in out.items()), key=lambda f: f.rel_path)
+
+
+_RUNTIME = re.compile(r"pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind")
+
+
+def _keeping_order(searches: str, options: str) -> str:
+    """The merged results in order of score (which, for a sorted search, is the rank in the sort), but for
+    a sorted search the results of each index in turn: the primary (the newest month) first."""
+    return (f"{searches}.map((s,i)=>s.results.map((r)=>[i,r])).flat().sort(([i,a],[j,b])=>"
+            f"Object.keys({options}.sort||{{}}).length&&i!==j?i-j:b.score-a.score).map(([,r])=>r)")
+
+
+# Pagefind 1.5.2 loads its wasm and web worker from the primary index's folder (basePath), and a search
+# across merged indexes orders all results by score, which for a sorted search is each page's rank in the
+# sort within its own index. The runtime lives once in pagefind/, beside pagefind.js, and the shards are
+# months, newest first: so the wasm and worker are loaded from where pagefind.js (or the worker) itself
+# is, and a sorted search lists each index's results in turn (newest shard first, each in date order by
+# its ranks: the whole is in date order).
+_WASM = "wasm.${language}.pagefind`"
+_BESIDE_SCRIPT = '`${new URL("./",import.meta.url).href}'      # pagefind.js is an ES module
+_BESIDE_WORKER = '`${new URL("./",self.location.href).href}'    # the worker a classic script
+_PATCHES = {
+    "pagefind.js": (
+        ("`${this.basePath}" + _WASM, _BESIDE_SCRIPT + _WASM),
+        ("`${basePath}pagefind-worker.js`", _BESIDE_SCRIPT + "pagefind-worker.js`"),
+        ("search2.map((s)=>s.results).flat().sort((a,b)=>b.score-a.score)", _keeping_order("search2", "options2")),
+    ),
+    "pagefind-worker.js": (
+        ("`${this.basePath}" + _WASM, _BESIDE_WORKER + _WASM),
+        ("search.map((s)=>s.results).flat().sort((a,b)=>b.score-a.score)", _keeping_order("search", "options")),
+    ),
+}
+
+
+def _shared_runtime(path: str, data: bytes) -> bytes:
+    """A runtime file as written once under pagefind/ (see _PATCHES)."""
+    if path not in _PATCHES:
+        return data
+    text = data.decode("utf-8")
+    for old, new in _PATCHES[path]:
+        if text.count(old) != 1:
+            raise SiteError(f"search index: pagefind {version('pagefind-bin')}'s {path} is not the one this site "
+                            f"builder knows (1.5.2): install it with pip install 'pagefind[bin]==1.5.2'")
+        text = text.replace(old, new)
+    return text.encode("utf-8")
 
 
 _UNUSED = ("pagefind-ui.", "pagefind-modular-ui.", "pagefind-component-ui.", "pagefind-highlight.")

@@ -1,5 +1,7 @@
 // The search page: asks the Pagefind index in /pagefind/ (made by the build) and lists the stories found.
 // Everything is fetched from this site, relative to the page, so it works under any base_url path.
+// The index is sharded by month: pagefind/shards.json lists the shard folders, newest first; the newest
+// is the primary index and the others are merged into it, so a search covers every month.
 const form = document.querySelector("form[data-pagefind]");
 const input = form.querySelector("input[name=q]");
 const order = form.querySelector("select[name=order]");
@@ -7,18 +9,32 @@ const status = document.getElementById("search-status");
 const list = document.getElementById("search-results");
 const root = new URL(form.dataset.root, document.baseURI);
 const LIMIT = 30;
-let pagefind = null;  // one promise of the engine, shared: every query awaits the same import, in order
+// baseUrl "/": result URLs stay the site paths the build indexed; resultItem puts them under the site root.
+const OPTIONS = { baseUrl: "/", excerptLength: 30 };
+let pagefind = null;
+
+async function load() {
+  const script = new URL(form.dataset.pagefind, document.baseURI);
+  const response = await fetch(new URL("shards.json", script), { cache: "no-cache" });  // a new month appears
+  if (!response.ok) throw new Error(`shards.json: HTTP ${response.status}`);
+  const shards = (await response.json()).map((folder) => new URL(folder, script).href);
+  if (shards.length === 0) return null;  // no stories yet: nothing to search
+  const engine = await import(script.href);
+  await engine.options({ ...OPTIONS, basePath: shards[0] });
+  // In this order: a search sorted by date lists the newest shard's results first (stages/search.py).
+  for (const shard of shards.slice(1)) await engine.mergeIndex(shard, OPTIONS);
+  return engine;
+}
 
 function engine() {
-  if (pagefind === null) {
-    pagefind = (async () => {
-      const loaded = await import(new URL(form.dataset.pagefind, document.baseURI).href);
-      // baseUrl "/": result URLs stay the site paths the build indexed; resultItem puts them under the site root.
-      await loaded.options({ baseUrl: "/", excerptLength: 30 });
-      return loaded;
-    })();
-  }
+  if (pagefind === null) pagefind = load().catch((error) => { pagefind = null; throw error; });
   return pagefind;
+}
+
+async function searchAll(words, options) {
+  const found = await engine();
+  if (found === null) return { results: [] };
+  return found.debouncedSearch(words, options);
 }
 
 function resultItem(data) {
@@ -56,7 +72,7 @@ async function run(query) {
   }
   status.textContent = "Searching…";
   // "date" is the sort key the item pages give (partials/search_record.html).
-  const search = await (await engine()).debouncedSearch(words, order.value === "newest" ? { sort: { date: "desc" } } : {});
+  const search = await searchAll(words, order.value === "newest" ? { sort: { date: "desc" } } : {});
   if (search === null) return;  // a newer query replaced this one
   const found = await Promise.all(search.results.slice(0, LIMIT).map((r) => r.data()));
   list.replaceChildren(...found.map(resultItem));
