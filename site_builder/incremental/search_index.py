@@ -94,8 +94,10 @@ def with_search_index(files: Iterable[OutputFile], plan: SearchIndex | None, con
     def in_place(paths: list[str]) -> bool:
         return bool(paths) and all(p in skip for p in paths)
 
-    todo = [shard for shard in plan.shards
-            if not in_place([p for p, key in earlier.items() if _folder(p) == shard.folder])]
+    by_folder: dict[str | None, list[str]] = {}
+    for path in earlier:
+        by_folder.setdefault(_folder(path), []).append(path)
+    todo = [shard for shard in plan.shards if not in_place(by_folder.get(shard.folder, []))]
     runtime_kept = in_place([p for p in earlier if is_runtime(p)])
     if not todo and not runtime_kept:
         todo = [plan.shards[0]]
