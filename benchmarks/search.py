@@ -49,10 +49,10 @@ def index_alone(site: Path) -> tuple[float, int, int, int, int]:
     from site_builder.stages.images import load_assets
     from site_builder.stages.search import index_shards
     from site_builder.stages.write import read_kept
-    from site_builder.theme import load_theme
+    from site_builder.theme import load_theme, static_sources
     config = load_config(site)
     theme = load_theme(config)
-    assets = load_assets(theme.static_dirs)
+    assets = load_assets(static_sources(theme))
     items, known, warnings = read_items(config, {}, assets)
     planned = plan_build(config, theme, build_stamp(config, theme.template_dirs, assets), items, known, warnings)
     assert planned.search is not None

@@ -209,9 +209,7 @@ def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
     `memory` is what a running `serve` kept from its last build (start with `Memory()`): files whose key
     is unchanged are taken from it, and the result's memory keeps this build's files for the next."""
     started = time.perf_counter()
-    theme = load_theme(config)
-    assets = load_assets(theme.static_dirs)
-    stamp = keys.build_stamp(config, theme.template_dirs, assets)
+    theme, assets, stamp = _stamped(config)
     if memory is None or memory.stamp != stamp:
         memory = Memory(stamp=stamp)
     with gc_frozen():
@@ -220,6 +218,13 @@ def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
         _forget_hidden(config, items)  # serve stores nothing, and keeps nothing on disk of hidden items
         settled()
         return _in_memory(config, theme, stamp, memory, items, known, warnings, started)
+
+
+def _stamped(config: SiteConfig) -> tuple[Theme, Assets, str]:
+    """The theme, the site's images and the build stamp: what every build reads before any content."""
+    theme = load_theme(config)
+    assets = load_assets(static_sources(theme))
+    return theme, assets, keys.build_stamp(config, theme.template_dirs, assets)
 
 
 def build_parsed(config: SiteConfig, items: list[Item], assets: Assets | None = None) -> BuildResult:
@@ -262,9 +267,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     """
     started_ns = time.time_ns()
     lap = _stopwatch()
-    theme = load_theme(config)
-    assets = load_assets(theme.static_dirs)
-    stamp = keys.build_stamp(config, theme.template_dirs, assets)
+    theme, assets, stamp = _stamped(config)
     saving = config.use_cache and not config.drafts  # a --drafts build holds hidden items: nothing is stored
     inputs = keys.inputs_key(stamp, [config.content_dir] + theme.static_dirs, started_ns) if saving else ""
     stored = load_store(config, stamp, with_items=False)

@@ -16,7 +16,7 @@ from site_builder.errors import SiteError, SiteErrors
 from site_builder.model import Item
 from site_builder.stages.images import load_assets
 from site_builder.stages.write import check_target
-from site_builder.theme import load_theme, static_warnings
+from site_builder.theme import load_theme, static_sources, static_warnings
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ def check_site(load: Callable[[], SiteConfig], now: datetime, strict: bool = Fal
     static: list[str] = []
     try:
         theme = load_theme(config)
-        assets = load_assets(theme.static_dirs)
+        assets = load_assets(static_sources(theme))
         static = static_warnings(theme)
         theme_ok = True
     except SiteError as exc:

@@ -15,7 +15,7 @@ from site_builder.stages.collect import collect
 from site_builder.stages.content import load_sources
 from site_builder.stages.images import load_assets
 from site_builder.stages.email import Edition, edition_message, pick_day, render_edition
-from site_builder.theme import load_theme, make_environment
+from site_builder.theme import load_theme, make_environment, static_sources
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +28,11 @@ def make_edition(config: SiteConfig, day: str | None) -> tuple[Edition, list[str
     """
     config = replace(config, drafts=False)
     sources, load_errors, warnings = load_sources(config)
-    items, parse_errors = parse_sources(sources, config, load_assets(load_theme(config).static_dirs))
+    theme = load_theme(config)
+    items, parse_errors = parse_sources(sources, config, load_assets(static_sources(theme)))
     raise_all(load_errors + parse_errors)
     site = collect(items, config)
-    edition = render_edition(site, pick_day(site, day), config, make_environment(load_theme(config)))
+    edition = render_edition(site, pick_day(site, day), config, make_environment(theme))
     return edition, warnings + list(site.warnings)
 
 

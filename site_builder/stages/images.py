@@ -4,14 +4,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 from typing import Mapping
 
 import imagesize
 
 from site_builder.files import check_regular
-from site_builder.inputs import walk_files
 
 # site path ('/img/x.png') -> (width, height), None where the file is no image we can measure.
 Assets = Mapping[str, tuple[int | None, int | None]]
@@ -19,15 +17,10 @@ Assets = Mapping[str, tuple[int | None, int | None]]
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".avif", ".bmp", ".tif", ".tiff")
 
 
-def load_assets(static_dirs: list[Path]) -> dict[str, tuple[int | None, int | None]]:
-    """Every file the static folders put in output/ (the first folder wins, as in theme.static_files),
+def load_assets(static: Mapping[str, Path]) -> dict[str, tuple[int | None, int | None]]:
+    """Every file the static folders put in output/ (`static`: theme.static_sources, output path -> file),
     by site path, with the pixel size of those that are images."""
-    chosen: dict[str, str] = {}
-    for folder in reversed(static_dirs):
-        start = len(str(folder))
-        for full in walk_files(folder):  # the one input rule (inputs.py), as the static copy uses
-            chosen[full[start:].replace(os.sep, "/")] = full
-    return {path: _size(full) for path, full in sorted(chosen.items())}
+    return {"/" + rel: _size(str(full)) for rel, full in sorted(static.items())}
 
 
 def _size(full: str) -> tuple[int | None, int | None]:

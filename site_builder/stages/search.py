@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 BUNDLE_DIR = "pagefind"
 SHARDS_DIR = f"{BUNDLE_DIR}/shards"
 SHARDS_FILE = f"{BUNDLE_DIR}/shards.json"
+# Pagefind's runtime files (the same bytes for every shard), by their names in a bundle
+_RUNTIME = re.compile(r"pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind")
 # Pagefind's service answers with the whole index in one message: room for a large site's index.
 _READ_LIMIT = 2 ** 31 - 1
 _WINDOW = 64
@@ -105,8 +107,8 @@ def shards_file(months: Iterable[str]) -> OutputFile:
 
 def is_runtime(rel_path: str) -> bool:
     """Pagefind's runtime files (the same bytes for every shard): written once, under pagefind/."""
-    return rel_path.startswith(BUNDLE_DIR + "/") and "/" not in rel_path[len(BUNDLE_DIR) + 1:] \
-        and rel_path != SHARDS_FILE
+    prefix = BUNDLE_DIR + "/"
+    return rel_path.startswith(prefix) and _RUNTIME.fullmatch(rel_path[len(prefix):]) is not None
 
 
 def index_pages(pages: Iterable[tuple[str, bytes]], config: SiteConfig, bundle_dir: str) -> list[OutputFile]:
@@ -153,17 +155,14 @@ async def _index(shards: list[tuple[str, list[tuple[str, bytes]]]], config: Site
             for path, data in bundle.items():
                 if _RUNTIME.fullmatch(path):
                     # the same for every shard (a warm build takes it from whichever shard it indexes)
-                    shared = out.setdefault(f"{BUNDLE_DIR}/{path}", _shared_runtime(path, data))
-                    if shared != _shared_runtime(path, data):
+                    patched = _shared_runtime(path, data)
+                    if out.setdefault(f"{BUNDLE_DIR}/{path}", patched) != patched:
                         raise SiteError(f"search index: pagefind's {path} differs between shards")
                 else:
                     out[f"{bundle_dir}/{path}"] = data
     finally:
         await service.close()
     return sorted((OutputFile(path, data) for path, data in out.items()), key=lambda f: f.rel_path)
-
-
-_RUNTIME = re.compile(r"pagefind\.js|pagefind-worker\.js|wasm\.[\w-]+\.pagefind")
 
 
 def _keeping_order(searches: str, options: str) -> str:
