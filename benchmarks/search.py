@@ -53,8 +53,9 @@ def index_alone(site: Path) -> tuple[float, int, int, int, int]:
     config = load_config(site)
     theme = load_theme(config)
     assets = load_assets(static_sources(theme))
-    items, known, warnings = read_items(config, {}, assets)
-    planned = plan_build(config, theme, build_stamp(config, theme.template_dirs, assets), items, known, warnings)
+    known, _, warnings = read_items(config, {}, assets)
+    planned, _ = plan_build(config, theme, build_stamp(config, theme.template_dirs, assets),
+                            [k.item for k in known.values()], known, warnings)
     assert planned.search is not None
     shards = [(shard.folder, [(url, read_kept(config.output, path)) for path, url in shard.pages])
               for shard in planned.search.shards]

@@ -74,4 +74,6 @@ def printable_path(path: str) -> str:
     """The path with bytes that are not UTF-8 (which Python decodes to lone surrogates) and control characters
     written as escapes, so that a message about the file can be printed."""
     text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    if text.isprintable():
+        return text
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -20,6 +20,17 @@ class Source:
 
 
 @dataclass(frozen=True)
+class Seen:
+    """A content file as the store holds it before its item is decoded: its stat stamp, the digest of its
+    bytes, its item's key, and whether that item is dated by the file's mtime."""
+
+    stamp: tuple[int, ...]
+    digest: str
+    key: str
+    mtime_dated: bool = False
+
+
+@dataclass(frozen=True)
 class Known:
     """A content file as an earlier build saw it: its stat stamp (inputs.file_stamp), the digest of its
     bytes, and the item parsed from them with that item's key (incremental/keys.py)."""
@@ -28,6 +39,10 @@ class Known:
     digest: str
     key: str
     item: Item
+
+    @property
+    def mtime_dated(self) -> bool:
+        return self.item.date_from_mtime
 
 
 @dataclass(frozen=True)

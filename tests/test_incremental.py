@@ -15,6 +15,7 @@ import pytest
 
 from site_builder.commands.build import build, build_site
 from site_builder.config import load_config
+from site_builder.incremental.keys import RACY_NS
 from site_builder.incremental.store import STORE_DIR, STORE_FILE, Memory
 from site_builder.incremental.workers import start_method, work_map
 from site_builder.stages import write as write_stage
@@ -279,3 +280,101 @@ def test_a_hostile_record_never_removes_a_file_outside_output(tmp_path):
     write_stage.write_site({**keys, "a.html": "k3"}, make, out, tmp_path / "site", hostile)
     assert victim.read_text() == "keep me"
     assert read_tree(out) == {"a.html": b"changed", "sub/b.html": b"b", write_stage.MARKER: write_stage.MARKER_TEXT}
+
+
+# --- the layout kept between builds (incremental/layout.py): reused only when it is the cold one ---
+
+def _many(n: int) -> dict[str, str]:
+    return {f"content/item{i:03d}.md": article(f"Story number {i}", date=f"2024-05-{1 + i % 28:02d}T09:00:00Z",
+                                               topics=f"[T{i % 4}]") + f"\nBody of story {i}.\n"
+            for i in range(n)}
+
+
+def _spy_layout(monkeypatch):
+    """Counts the builds that lay the site out, and the stored items decoded."""
+    from site_builder.commands import build as build_module
+    from site_builder.incremental import layout as layout_module
+    seen = {"laid out": 0, "decoded": 0}
+    real_lay_out, real_load = build_module.lay_out, layout_module.load_items
+
+    def lay_out(*args, **kwargs):
+        seen["laid out"] += 1
+        return real_lay_out(*args, **kwargs)
+
+    def load_items(config, rels):
+        rels = list(rels)
+        seen["decoded"] += len(rels)
+        return real_load(config, rels)
+    monkeypatch.setattr(build_module, "lay_out", lay_out)
+    monkeypatch.setattr(layout_module, "load_items", load_items)
+    return seen
+
+
+def test_a_body_edit_reuses_the_layout_and_decodes_only_what_it_shows(make_site, tmp_path, monkeypatch):
+    root = make_site(_many(150))
+    time.sleep(2 * RACY_NS / 1e9)  # files changed as a build starts are read again by the next (keys.RACY_NS)
+    warm(root)
+    seen = _spy_layout(monkeypatch)
+    path = root / "content/item007.md"
+    path.write_text(path.read_text() + "\nOne more paragraph.\n")
+    stats = build(load_config(root))[1]
+    assert seen["laid out"] == 0
+    # The edited item's old value, and the items of the pages and feeds that show it (a feed shows 50):
+    # about 108 of the 150.
+    assert 0 < seen["decoded"] <= 110, seen
+    pages = [p for p in stats.written_paths if p.endswith(".html")]
+    assert pages == ["news/story-number-7/index.html"]  # the body shows on its page (and in the feeds)
+    assert read_tree(root / "output") == cold(root, tmp_path / "cold")
+
+
+@pytest.mark.parametrize("edit", ["retitle", "redate", "topics", "unpublish", "new file", "delete", "excerpt"])
+def test_an_edit_the_layout_read_lays_the_site_out_again(make_site, tmp_path, monkeypatch, edit):
+    root = make_site(_many(30))
+    warm(root)
+    seen = _spy_layout(monkeypatch)
+    path = root / "content/item007.md"
+    text = path.read_text()
+    if edit == "retitle":
+        path.write_text(text.replace("Story number 7", "Story number seven"))
+    elif edit == "redate":
+        path.write_text(text.replace("2024-05-08T09:00:00Z", "2024-05-08T10:00:00Z"))
+    elif edit == "topics":
+        path.write_text(text.replace("[T3]", "[T1]"))
+    elif edit == "unpublish":
+        path.write_text(text.replace("---\n", "---\npublished: false\n", 1))
+    elif edit == "new file":
+        (root / "content/extra.md").write_text(article("A new one"))
+    elif edit == "delete":
+        path.unlink()
+    else:
+        path.write_text(text.replace('excerpt: "Excerpt of Story number 7"', 'excerpt: "A short summary"'))
+    assert edit in ("new file", "delete") or path.read_text() != text
+    build(load_config(root))
+    assert seen["laid out"] == 1, edit
+    assert read_tree(root / "output") == cold(root, tmp_path / "cold")
+
+
+def test_a_hidden_item_edited_and_still_hidden_keeps_the_layout(make_site, tmp_path, monkeypatch):
+    root = make_site({**_many(20), "content/h.md": article("Hidden one").replace("---\n", "---\npublished: false\n", 1)})
+    warm(root)
+    seen = _spy_layout(monkeypatch)
+    (root / "content/h.md").write_text(article("Hidden one, renamed").replace("---\n", "---\npublished: false\n", 1))
+    build(load_config(root))
+    assert seen["laid out"] == 0
+    assert read_tree(root / "output") == cold(root, tmp_path / "cold")
+    assert b"renamed" not in store_bytes(root)
+
+
+def test_a_damaged_layout_row_is_laid_out_again_with_one_warning(make_site, tmp_path, caplog):
+    root = make_site(_many(10))
+    warm(root)
+    with sqlite3.connect(root / STORE_DIR / STORE_FILE) as db:
+        db.execute("""UPDATE pages SET planned = '{"$": "Popen", "f": ["touch"]}'""")
+    path = root / "content/item003.md"
+    path.write_text(path.read_text() + "\nMore.\n")
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        tree = warm(root)
+    assert tree == cold(root, tmp_path / "cold")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].startswith("ignoring the build cache"), warnings

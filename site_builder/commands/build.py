@@ -1,11 +1,13 @@
 """The one place that knows the order of the build stages: load, parse, collect, plan, render, write.
 
-    load_sources -> parse_item (each file) -> collect (the visibility gate) -> plan -> claims (clashes)
-    -> keys for every output -> render_page / render_feed / search index (only what write_site asks
-    for) -> write_site (the one writer)
+    load_sources -> parse_item (each file) -> gate (visibility) -> lay_out: arrange, plan, claims (clashes),
+    feed specs, sitemap, redirects -> keys for every output -> render_page / render_feed / search index
+    (only what write_site asks for) -> write_site (the one writer)
 
 The incremental machinery (incremental/) wraps these pure stages: the store says which files need no
-parsing, keys.py says what every output is made from, and the write stage decides which files to keep.
+parsing, trace.py and layout.py say when the last layout is still right (then only the pages and feeds
+showing a changed item are keyed and rendered again, their items decoded from the store), keys.py says
+what every output is made from, and the write stage decides which files to keep.
 """
 
 from __future__ import annotations
@@ -14,21 +16,25 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, cast
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SiteError, raise_all
 from site_builder.incremental import keys
 from site_builder.incremental.previous_urls import drop_urls, load_previous_urls, save_urls
-from site_builder.incremental.search_index import SearchIndex, earlier_index, plan_search, with_search_index
-from site_builder.incremental.store import Memory, Stored, forget, load_store, save_store
+from site_builder.incremental.layout import Layout, ReusedPlan, feed_names, layout_rows, layout_texts, reusable
+from site_builder.incremental.search_index import (SearchIndex, earlier_index, plan_search, shard_pages,
+                                                  with_search_index)
+from site_builder.incremental.store import (LayoutRows, Memory, StoreError, Stored, forget, load_items, load_store, save_store,
+                                            warn_damaged, with_known)
+from site_builder.incremental.trace import traced
 from site_builder.incremental.workers import gc_frozen, gc_paused, settled, work_imap, work_map
-from site_builder.model import Item, Known, Source
+from site_builder.model import Item, Known, Seen, Source
 from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
 from site_builder.stages.claims import find_clashes
-from site_builder.stages.collect import Site, collect, hidden_reason
+from site_builder.stages.collect import Site, arrange, gate, hidden_reason
 from site_builder.stages.content import load_sources, parse_item
-from site_builder.stages.feeds import FEED_FILES, FeedSpec, feed_specs, render_feed, render_sitemap
+from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.stages.images import Assets, load_assets
 from site_builder.stages.plan import Page, page_context, plan
 from site_builder.stages.render import render_page
@@ -74,6 +80,15 @@ class Planned:
     warnings: tuple[str, ...]
     shared: dict[str, Any] = field(default_factory=dict)   # the site view every template sees
 
+    def pages_todo(self, skip: frozenset[str] | set[str]) -> list[Page]:
+        return [p for p in self.pages if p.output_path not in skip]
+
+    def feeds_todo(self, skip: frozenset[str] | set[str]) -> list[FeedSpec]:
+        return [s for s in self.feeds if not all(n in skip for n in feed_names(s))]
+
+    def views(self, earlier: dict[str, dict[str, Any]] | None = None) -> ItemViews:
+        return ItemViews(self.site.by_slug(), self.item_keys, self.config, earlier, GroupSlugs.of(self.site))
+
     def report(self, files: int) -> Report:
         items = self.site.items
         published = sum(1 for i in items if hidden_reason(i) is None)
@@ -101,18 +116,19 @@ class BuildResult:
         return self.report_of
 
 
-def read_items(config: SiteConfig, known: dict[str, Known], assets: Assets
-               ) -> tuple[list[Item], dict[str, Known], list[str]]:
-    """Load and parse every content file (only those whose stamp changed; the rest as `known` has them).
-    A file read again whose bytes are the ones parsed before (touched, checked out, restored) is not
-    parsed again unless its item is dated by its mtime. Raises SiteError with every file's errors at once."""
+def read_items(config: SiteConfig, known: Mapping[str, Seen | Known], assets: Assets
+               ) -> tuple[dict[str, Seen | Known], dict[str, Known], list[str]]:
+    """Load and parse every content file whose stamp changed: (every file as it stands now: as `known`
+    has it when unchanged, the files parsed this time, warnings). A file read again whose bytes are the
+    ones parsed before (touched, checked out, restored) is not parsed again unless its item is dated by
+    its mtime. Raises SiteError with every file's errors at once."""
     sources, load_errors, warnings = load_sources(config, known)
     fresh = [s for s in sources if s.text is not None and not _same_bytes(s, known)]
     parsed = dict(zip((s.rel_path for s in fresh), work_map(lambda s: _parse_or_error(s, config, assets), fresh,
                                                              min_per_worker=500)))
-    items: list[Item] = []
     errors: list[SiteError] = load_errors
-    now: dict[str, Known] = {}
+    now: dict[str, Seen | Known] = {}
+    new: dict[str, Known] = {}
     for source in sources:
         if source.text is None:  # unchanged: as the last build parsed it
             now[source.rel_path] = known[source.rel_path]
@@ -123,15 +139,15 @@ def read_items(config: SiteConfig, known: dict[str, Known], assets: Assets
             if isinstance(result, SiteError):
                 errors.append(result)
                 continue
-            now[source.rel_path] = Known(source.stamp, source.digest, keys.item_key(result), result)
-        items.append(now[source.rel_path].item)
+            now[source.rel_path] = new[source.rel_path] = Known(source.stamp, source.digest,
+                                                                keys.item_key(result), result)
     raise_all(errors)
-    return items, now, warnings
+    return now, new, warnings
 
 
-def _same_bytes(source: Source, known: dict[str, Known]) -> bool:
+def _same_bytes(source: Source, known: Mapping[str, Seen | Known]) -> bool:
     seen = known.get(source.rel_path)
-    return seen is not None and seen.digest == source.digest and not seen.item.date_from_mtime
+    return seen is not None and seen.digest == source.digest and not seen.mtime_dated
 
 
 def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -> Item | SiteError:
@@ -148,41 +164,57 @@ def parse_sources(sources: list[Source], config: SiteConfig, assets: Assets | No
     return ([r for r in results if not isinstance(r, SiteError)], [r for r in results if isinstance(r, SiteError)])
 
 
-def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], known: dict[str, Known],
-               warnings: list[str]) -> Planned:
-    """Collect and plan the site, find every clash between its files, and key every output (keys.py says
-    why the keys are enough)."""
-    site = collect(items, config)
+def lay_out(config: SiteConfig, static: Mapping[str, Any], shown: list[Item], hidden: dict[str, int]) -> Layout:
+    """Everything decided from the shown items and the hidden counts (incremental/layout.py keeps it): the
+    placed site, its pages and feeds, every clash between its files, and the files made from it alone."""
+    site = arrange(shown, hidden, config)
     pages = tuple(plan(site, config))
-    static = static_sources(theme)
     raise_all(find_clashes([p.output_path for p in pages], pages, site, config, static))
-    shared = site_view(site, config)
-    site_key = keys.site_key(shared)
-    key_of = {rel: k.key for rel, k in known.items()}
+    specs = tuple(feed_specs(site, config))
+    shards = shard_pages(pages, site, config)
+    files = tuple(render_sitemap(list(pages), site, config))
+    files += (shards_file(folder.rsplit("/", 1)[1] for folder, _ in shards),) if shards is not None else ()
+    taken = {p.output_path for p in pages} | {n for s in specs for n in feed_names(s)} | set(static) \
+        | {f.rel_path for f in files}
+    files += tuple(redirect_files(site.items, config, taken))
     slugs = GroupSlugs.of(site)
-    item_keys = {i.slug: keys.placed_key(key_of[i.rel_path], i.slug, i.url,
-                                         ([slugs.topic(t) for t in i.topics],
-                                          slugs.provider(i.provider.name) if i.provider else ""))
-                 for i in site.items}
+    placements = {i.slug: (i.rel_path, i.url, ([slugs.topic(t) for t in i.topics],
+                                                 slugs.provider(i.provider.name) if i.provider else ""))
+                  for i in site.items}
+    return Layout(site, pages, specs, files, shards, site_view(site, config), placements, tuple(static))
+
+
+def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], known: Mapping[str, Known],
+               warnings: list[str], trace: bool = False) -> tuple[Planned, LayoutRows | None]:
+    """Lay out the site and key every output (keys.py says why the keys are enough); with `trace`, also
+    the layout as the store keeps it, with what it read of each item (incremental/trace.py)."""
+    static = static_sources(theme)
+    shown, hidden = gate(items, config)
+    if trace:
+        layout, reads = traced(lambda copies: lay_out(config, static, copies, hidden), shown,
+                               lambda made: made.site.items)
+    else:
+        layout, reads = lay_out(config, static, shown, hidden), None
+    site, pages, specs = layout.site, layout.pages, layout.feeds
+    site_key = keys.site_key(layout.shared)
+    item_keys = {slug: keys.placed_key(known[rel].key, slug, url, groups)
+                 for slug, (rel, url, groups) in layout.placements.items()}
+    planned_texts = layout_texts(layout)
     out: dict[str, str] = {}
     for page in pages:
-        out[page.output_path] = keys.output_key(stamp, page, site_key, map(item_keys.__getitem__, page.slugs))
-    specs = tuple(feed_specs(site, config))
+        out[page.output_path] = keys.output_key(stamp, planned_texts[page.output_path], site_key,
+                                                map(item_keys.__getitem__, page.slugs))
     for spec in specs:
-        key = keys.output_key(stamp, replace(spec, items=()), site_key, (item_keys[i.slug] for i in spec.items))
-        for name in _feed_names(spec):
-            out[name] = key
-    search = plan_search(pages, site, out, config, stamp)
-    extra = tuple(render_sitemap(list(pages), site, config)) + tuple(static_files(theme, static))
-    extra += (shards_file(search.months),) if search else ()
-    extra += tuple(redirect_files(site.items, config, set(out) | {f.rel_path for f in extra}))
+        names = feed_names(spec)
+        key = keys.output_key(stamp, planned_texts[names[0]], site_key, (item_keys[i.slug] for i in spec.items))
+        out.update((name, key) for name in names)
+    rows = layout_rows(layout, reads, planned_texts, config) if reads is not None else None
+    search = plan_search(layout.shards, out, stamp)
+    extra = layout.files + tuple(static_files(theme, static))
     out.update((f.rel_path, "") for f in extra)
-    return Planned(config, site, pages, specs, extra, out, search, item_keys, known,
-                   tuple(warnings) + tuple(static_warnings(theme)) + site.warnings, shared)
-
-
-def _feed_names(spec: FeedSpec) -> tuple[str, ...]:
-    return tuple(spec.path.lstrip("/") + name for name in FEED_FILES)
+    planned = Planned(config, site, pages, specs, extra, out, search, item_keys, dict(known),
+                      tuple(warnings) + tuple(static_warnings(theme)) + site.warnings, layout.shared)
+    return planned, rows
 
 
 def make_files(planned: Planned, env: Any, views: ItemViews, skip: frozenset[str] | set[str],
@@ -192,8 +224,8 @@ def make_files(planned: Planned, env: Any, views: ItemViews, skip: frozenset[str
     redirects and static files, then the search index's shards but those an earlier one with its key
     (`index_paths`, incremental/search_index.earlier_index) is all at `skip` of."""
     config = planned.config
-    todo = [p for p in planned.pages if p.output_path not in skip]
-    feeds = [s for s in planned.feeds if not all(n in skip for n in _feed_names(s))]
+    todo = planned.pages_todo(skip)
+    feeds = planned.feeds_todo(skip)
     pages = work_imap(lambda p: render_page(p, page_context(p, views, planned.shared), env, config), todo,
                       min_per_worker=150)
     feed_files = (f for pair in work_imap(lambda s: render_feed(s, config), feeds, min_per_worker=20)
@@ -214,7 +246,9 @@ def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
         memory = Memory(stamp=stamp)
     with gc_frozen():
         with gc_paused():
-            items, known, warnings = read_items(config, memory.known, assets)
+            now, _, warnings = read_items(config, memory.known, assets)
+            known = cast(dict[str, Known], now)   # serve's memory holds every file's item
+            items = [k.item for k in known.values()]
         _forget_hidden(config, items)  # serve stores nothing, and keeps nothing on disk of hidden items
         settled()
         return _in_memory(config, theme, stamp, memory, items, known, warnings, started)
@@ -239,10 +273,10 @@ def build_parsed(config: SiteConfig, items: list[Item], assets: Assets | None = 
 def _in_memory(config: SiteConfig, theme: Theme, stamp: str, memory: Memory, items: list[Item],
                known: dict[str, Known], warnings: list[str], started: float) -> BuildResult:
     with gc_paused():
-        planned = plan_build(config, theme, stamp, items, known, warnings)
+        planned, _ = plan_build(config, theme, stamp, items, known, warnings)
     settled()
     env = make_environment(theme, memory.env)
-    views = ItemViews(planned.site.by_slug(), planned.item_keys, config, memory.views, GroupSlugs.of(planned.site))
+    views = planned.views(memory.views)
     had = {path: key for path, (key, _) in memory.rendered.items()}
     index_paths = earlier_index(planned.search, had)
     wanted = {**planned.keys, **index_paths}
@@ -270,7 +304,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     theme, assets, stamp = _stamped(config)
     saving = config.use_cache and not config.drafts  # a --drafts build holds hidden items: nothing is stored
     inputs = keys.inputs_key(stamp, [config.content_dir] + theme.static_dirs, started_ns) if saving else ""
-    stored = load_store(config, stamp, with_items=False)
+    stored = load_store(config, stamp)
     if inputs and stored.inputs == inputs and stored.report is not None \
             and unchanged(config.output, config.root, stored.record):
         report = _report(stored.report)
@@ -278,35 +312,82 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
             return report, WriteStats(written=0, unchanged=report.files, removed=0)
     if config.use_cache and not stored.damaged:
         with gc_paused():
-            stored = load_store(config, stamp)
+            stored = with_known(config, stored)
     lap("load the store")
     with gc_frozen():
         with gc_paused():
-            items, known, warnings = read_items(config, stored.known, assets)
+            now, fresh, warnings = read_items(config, stored.known, assets)
             if not saving:
-                _forget_hidden(config, items)
+                _forget_hidden(config, [k.item for k in fresh.values()])
             lap("load and parse")
-            planned = plan_build(config, theme, stamp, items, known, warnings)
-            if saving:  # a --drafts build gives other URLs (drafts take slugs too): it neither compares nor records
-                planned = replace(planned, warnings=planned.warnings + tuple(
-                    moved_urls(load_previous_urls(config), planned.site.items)))
+            reused, stored = _reused(config, theme, stamp, stored, now, fresh, warnings) if saving else (None, stored)
+            if reused is None:
+                known, stored = _all_known(config, assets, stored, now)
+                planned, layout = plan_build(config, theme, stamp, [k.item for k in known.values()], known,
+                                             warnings, trace=saving)
+                if saving:  # a --drafts build gives other URLs (drafts take slugs too): it neither compares nor records
+                    planned = replace(planned, warnings=planned.warnings + tuple(
+                        moved_urls(load_previous_urls(config), planned.site.items)))
         settled()  # before the render workers fork: the pages stay shared with them
-        lap("collect, plan and key")
+        lap("collect, plan and key" if reused is None else "reuse the layout")
+        plan: Planned | ReusedPlan = planned if reused is None else reused
         env = make_environment(theme)
-        views = ItemViews(planned.site.by_slug(), planned.item_keys, config, None, GroupSlugs.of(planned.site))
-        index_paths = earlier_index(planned.search, {path: w.key for path, w in stored.record.items()})
-        wanted = {**planned.keys, **index_paths}
+        views = plan.views()
+        index_paths = earlier_index(plan.search, {path: w.key for path, w in stored.record.items()})
+        wanted = {**plan.keys, **index_paths}
         output = config.output
-        stats, record = write_site(wanted, lambda kept: make_files(planned, env, views, kept, index_paths,
+        stats, record = write_site(wanted, lambda kept: make_files(plan, env, views, kept, index_paths,
                                                                    lambda path: read_kept(output, path)),
                                    output, config.root, stored.record)
         lap("render and write")
-    report = planned.report(stats.written + stats.unchanged)
+    files = stats.written + stats.unchanged
+    report = planned.report(files) if reused is None else Report(**reused.report(files))
     if saving:
-        save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)))
-        save_urls(config, visible_urls(planned.site.items))
+        if reused is None:
+            save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)), layout)
+            save_urls(config, visible_urls(planned.site.items))
+        else:
+            save_store(config, Stored(stamp, started_ns, now, record, inputs, asdict(report)))
+            if load_previous_urls(config) != reused.urls:
+                save_urls(config, reused.urls)
         lap("save the store")
     return report, stats
+
+
+def _reused(config: SiteConfig, theme: Theme, stamp: str, stored: Stored, now: dict[str, Seen | Known],
+            fresh: dict[str, Known], warnings: list[str]) -> tuple[ReusedPlan | None, Stored]:
+    """The build on the stored layout, when it is still the one a cold build would make (layout.py); and
+    the store, marked damaged (with a warning) if it could not be read."""
+    if stored.layout is None:
+        return None, stored
+    try:
+        static = static_sources(theme)
+        reuse = reusable(config, stored.layout, static, now, fresh)
+        if reuse is None:
+            return None, stored
+        return ReusedPlan(config, stamp, reuse, now, stored.record, static_files(theme, static),
+                          warnings + list(static_warnings(theme)), load_previous_urls(config)), stored
+    except (ValueError, KeyError, TypeError, IndexError) as exc:  # StoreError, CodecError: a damaged store
+        warn_damaged(config, exc)
+        return None, replace(stored, damaged=True, record={})
+
+
+def _all_known(config: SiteConfig, assets: Assets, stored: Stored, now: dict[str, Seen | Known]
+               ) -> tuple[dict[str, Known], Stored]:
+    """Every content file with its item: those not parsed this time decoded from the store (all read
+    from disk again, and the store marked damaged, if it cannot give them)."""
+    seen = [rel for rel, k in now.items() if type(k) is Seen]
+    try:
+        if stored.damaged and seen:
+            raise StoreError("damaged")
+        items = load_items(config, seen)
+        return {rel: k if type(k) is Known else Known(k.stamp, k.digest, k.key, items[rel])
+                for rel, k in now.items()}, stored
+    except (ValueError, KeyError) as exc:  # StoreError, CodecError, or a row gone
+        if not stored.damaged:
+            warn_damaged(config, exc)
+        now, _, _ = read_items(config, {}, assets)
+        return cast(dict[str, Known], now), replace(stored, damaged=True, record={})
 
 
 def _forget_hidden(config: SiteConfig, items: list[Item]) -> None:

@@ -23,6 +23,17 @@ The rule. A warm build may skip work only where a key says the work's result wou
 5. Outputs made without a key (the sitemap, robots.txt, static files) are always made in full and
    compared byte for byte; static files are found by the same input rule as everything else (inputs.py).
 
+6. The layout (commands/build.lay_out: the placed site, every page and feed spec, the files made from it
+   alone) is a pure function of the shown items, the hidden counts (the visibility gate, collect.gate,
+   runs before it: nothing else of a hidden item reaches it), the config and the static files' names.
+   It is computed under incremental/trace.py, which records the fields read of each item, and stored
+   (incremental/layout.py). A later build with the same stamp reuses it when the shown files are the
+   same set, the hidden counts and static names are equal, and each shown item whose value changed
+   agrees with its stored value (canonical text) on every field the layout read of it: run again, the
+   layout would read the same values in the same order and return the same result. Only the keys of
+   the pages and feeds that show a changed item are computed again (from their stored canonical text,
+   rule 3); every other output's key is the one recorded, since everything it covers is unchanged.
+
 The argument holds while every stage is a pure function of what its key covers: a stage that comes to
 depend on anything else (the clock, say, to hide future items) must have it added to the key here.
 
@@ -128,7 +139,8 @@ def site_key(site_view: dict[str, Any]) -> str:
     return digest(site_view)
 
 
-def output_key(stamp: str, made_from: Any, site: str, item_keys: Iterable[str]) -> str:
-    """A page's or a feed's key: what it is made from (the whole Page, or the feed spec without its
-    items), the site view's key and the keys of the items it shows, in order."""
+def output_key(stamp: str, made_from: str, site: str, item_keys: Iterable[str]) -> str:
+    """A page's or a feed's key: what it is made from (the canonical text, codec.dumps, of the whole Page,
+    or of the feed spec without its items and with their slugs: layout.layout_texts), the site view's key
+    and the keys of the items it shows, in order."""
     return digest(stamp, made_from, site, tuple(item_keys))

@@ -50,9 +50,11 @@ class SearchIndex:
         return tuple(shard.folder.rsplit("/", 1)[1] for shard in self.shards)
 
 
-def plan_search(pages: Sequence[Page], site: Site, out_keys: Mapping[str, str], config: SiteConfig,
-                stamp: str) -> SearchIndex | None:
-    """The shards of the item pages, each keyed by its pages'; None when the site has no search."""
+Shards = tuple[tuple[str, tuple[tuple[str, str], ...]], ...]   # (folder, ((output path, URL), ...)), newest first
+
+
+def shard_pages(pages: Sequence[Page], site: Site, config: SiteConfig) -> Shards | None:
+    """Which item pages each shard indexes (part of the layout); None when the site has no search."""
     if not config.search:
         return None
     item = site.by_slug()
@@ -60,10 +62,16 @@ def plan_search(pages: Sequence[Page], site: Site, out_keys: Mapping[str, str], 
     for page in pages:
         if page.kind == "item":  # an item page's first slug is its own item
             by_month.setdefault(shard_of(item[page.slugs[0]], config), []).append((page.output_path, page.url))
-    shards = tuple(SearchPlan(shard_dir(month), index_fingerprint((path, out_keys[path]) for path, _ in indexed),
-                              tuple(sorted(indexed)))
-                   for month, indexed in sorted(by_month.items(), reverse=True))
-    return SearchIndex(shards, index_fingerprint([("runtime", stamp)]))
+    return tuple((shard_dir(month), tuple(sorted(indexed))) for month, indexed in sorted(by_month.items(), reverse=True))
+
+
+def plan_search(shards: Shards | None, out_keys: Mapping[str, str], stamp: str) -> SearchIndex | None:
+    """The shards, each keyed by its pages' keys; None when the site has no search."""
+    if shards is None:
+        return None
+    return SearchIndex(tuple(SearchPlan(folder, index_fingerprint((path, out_keys[path]) for path, _ in indexed),
+                                        indexed) for folder, indexed in shards),
+                       index_fingerprint([("runtime", stamp)]))
 
 
 def earlier_index(plan: SearchIndex | None, keys_by_path: Mapping[str, str]) -> dict[str, str]:

@@ -51,8 +51,20 @@ class Site:
 
 def collect(items: list[Item], config: SiteConfig) -> Site:
     """Apply visibility, give every shown item a unique URL, and group items by topic, provider and day."""
+    return arrange(*gate(items, config), config)
+
+
+def gate(items: list[Item], config: SiteConfig) -> tuple[list[Item], dict[str, int]]:
+    """The visibility gate: the items shown, and how many are hidden for each reason. Nothing after it
+    sees a hidden item (but a --drafts preview, where every item is shown)."""
     shown = [i for i in items if is_shown(i, config)]
     hidden = Counter(r for r in map(hidden_reason, items) if r is not None)
+    return shown, dict(sorted(hidden.items()))
+
+
+def arrange(shown: list[Item], hidden: dict[str, int], config: SiteConfig) -> Site:
+    """The shown items placed: sorted, each with a unique URL, grouped by topic, provider and day."""
+    shown = list(shown)
     shown.sort(key=lambda i: (-i.date.timestamp(), i.rel_path))
     raise_all(repeated_ids(shown))
     shown, url_warnings = assign_urls(shown, config)
@@ -64,7 +76,7 @@ def collect(items: list[Item], config: SiteConfig) -> Site:
         topics=group_by(shown, lambda i: i.topics, topic_slugs),
         providers=group_by(shown, lambda i: (i.provider.name,) if i.provider else (), provider_slugs),
         days=group_days(shown, config),
-        hidden=dict(sorted(hidden.items())),
+        hidden=dict(hidden),
         warnings=tuple(url_warnings + topic_warnings + provider_warnings + duplicate_sources(shown)
                        + dated_by_mtime(shown)),
         topic_slugs=topic_slugs,
@@ -116,8 +128,9 @@ _DATE_PAGE = re.compile(r"/\d{4}/(?:\d{2}/(?:\d{2}/(?:page/\d+/)?)?)?")
 
 def placed(item: Item, slug: str, url: str) -> Item:
     """The item with its final slug and URL. (dataclasses.replace re-runs __init__ over every field,
-    which costs more than the rest of collect at 10,000 items; a copy is the same frozen value.)"""
-    placed = object.__new__(Item)
+    which costs more than the rest of collect at 10,000 items; a copy is the same frozen value, of the
+    item's own class: incremental/trace.py follows what is read of it.)"""
+    placed = object.__new__(type(item))
     placed.__dict__.update(item.__dict__, slug=slug, url=url)
     return placed
 

@@ -59,6 +59,23 @@ class _Service(PagefindService):
         self._poll_task = self._loop.create_task(self._wait_for_responses())
         return self
 
+    async def close(self) -> None:
+        """As PagefindService.close, but a process that outlives SIGTERM by 10 s is killed: waiting for it
+        forever hung a test run once (under load, a build in a threaded process)."""
+        try:
+            await asyncio.wait_for(asyncio.gather(*self._responses.values()), timeout=5)
+        except asyncio.TimeoutError:
+            log.error("pagefind: timed out waiting for its answers")
+        self._poll_task.cancel()
+        if self._backend.returncode is None:
+            self._backend.terminate()
+        try:
+            await asyncio.wait_for(self._backend.wait(), timeout=10)
+        except asyncio.TimeoutError:
+            log.warning("pagefind did not stop when asked; killing it")
+            self._backend.kill()
+            await asyncio.wait_for(self._backend.wait(), timeout=10)
+
     async def _wait_for_responses(self) -> None:
         assert self._backend.stdout is not None
         while True:

@@ -64,7 +64,7 @@ def write_site(keys: dict[str, str], make: Callable[[frozenset[str]], Iterable[O
                 late[f.rel_path] = f.key
             yield f
     stats = write_output(noting_keys(make(kept)), output, root, keep=kept, record=record)
-    return stats, record_of(output, {**keys, **late})
+    return stats, record_of(output, {**keys, **late}, {path: record[path] for path in kept})
 
 
 def read_kept(output: Path, rel_path: str) -> bytes:
@@ -84,12 +84,15 @@ def current_files(output: Path, keys: dict[str, str], record: Record) -> frozens
                      and _stamp(prefix + path) == was.stamp)
 
 
-def record_of(output: Path, keys: dict[str, str]) -> Record:
+def record_of(output: Path, keys: dict[str, str], kept: Record | None = None) -> Record:
     """Each file's key and stamp, and the stamp of every folder on the way to them (output/ itself as
     "./"): a file added or removed anywhere changes its folder's stamp, so nobody need list the folders
-    whose stamps are unchanged (`unchanged`, `_file_set`)."""
+    whose stamps are unchanged (`unchanged`, `_file_set`). `kept`: files whose stamps were just found to
+    be the recorded ones and were not written since (they keep them)."""
     prefix = str(output.resolve()) + os.sep
-    record = {path: Written(key, stamp) for path, key in keys.items() if (stamp := _stamp(prefix + path))}
+    kept = kept or {}
+    record = {path: kept[path] if path in kept else Written(key, stamp) for path, key in keys.items()
+              if path in kept or (stamp := _stamp(prefix + path))}
     folders = {"./"}
     for path in list(record):
         parent = path.rpartition("/")[0]
