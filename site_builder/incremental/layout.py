@@ -20,8 +20,8 @@ from typing import Any, Iterable, Mapping
 from site_builder.config import SiteConfig
 from site_builder.incremental import codec, keys
 from site_builder.incremental.search_index import SearchIndex, Shards, plan_search
-from site_builder.incremental.store import (LayoutRows, StoreError, load_items, load_pages, load_placed, load_slugs,
-                                            read_rows)
+from site_builder.incremental.store import (LayoutRows, StoreError, load_extras, load_items, load_pages, load_placed,
+                                            load_slugs, read_rows)
 from site_builder.incremental.trace import Reads, same_reads
 from site_builder.model import Item, Known, Seen
 from site_builder.stages.collect import Site, gate, placed
@@ -172,7 +172,7 @@ class ReusedPlan:
             else:
                 out.update((name, record[name].key) for name in _names_of_row(row))
         self.search: SearchIndex | None = plan_search(codec.loads(meta["shards"]), out, stamp)
-        extras = [OutputFile(rel, data) for rel, data in read_rows(config, "SELECT rel_path, data FROM extras", None)]
+        extras = [OutputFile(rel, data) for rel, data in load_extras(config).items()]
         self.extra = tuple(extras) + tuple(static_files)
         out.update((f.rel_path, "") for f in self.extra)
         self.keys = out
