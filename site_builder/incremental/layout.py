@@ -21,7 +21,7 @@ from site_builder.config import SiteConfig
 from site_builder.incremental import codec, keys
 from site_builder.incremental.search_index import SearchIndex, Shards, plan_search
 from site_builder.incremental.store import (LayoutRows, StoreError, load_extras, load_items, load_pages, load_placed,
-                                            load_slugs, read_rows)
+                                            read_rows)
 from site_builder.incremental.trace import Reads, same_reads
 from site_builder.model import Item, Known, Seen
 from site_builder.stages.collect import Site, gate, placed
@@ -95,7 +95,8 @@ class Reuse:
     """A stored layout found still right for this build, and the shown items that changed in it."""
 
     meta: dict[str, Any]
-    changed: dict[str, Item]          # slug -> the changed item as parsed now (unplaced)
+    changed: dict[str, Item]            # slug -> the changed item as parsed now (unplaced)
+    places: dict[str, tuple[str, str]]  # rel_path -> (slug, URL) of every shown item, by path
 
 
 def reusable(config: SiteConfig, meta: dict[str, Any] | None, static: Iterable[str],
@@ -108,25 +109,23 @@ def reusable(config: SiteConfig, meta: dict[str, Any] | None, static: Iterable[s
     if hidden != meta.get("hidden"):
         return None
     shown_now = {rel for rel, k in now.items() if type(k) is Seen} | {i.rel_path for i in shown}
-    placed_rels = {rel for (rel,) in read_rows(config, "SELECT rel_path FROM placed", None)}
-    if shown_now != placed_rels:
+    places = {rel: (slug, url) for rel, slug, url in
+              read_rows(config, "SELECT rel_path, slug, url FROM placed ORDER BY rel_path", None)}
+    if shown_now != places.keys():
         return None
     stored_keys = dict(read_rows(config, "SELECT rel_path, key FROM items WHERE rel_path IN ({})",
                                  [i.rel_path for i in shown]))
     candidates = {i.rel_path: i for i in shown if stored_keys.get(i.rel_path) != fresh[i.rel_path].key}
     old = load_items(config, candidates)
-    slugs = load_slugs(config, candidates)
     read_sets = [frozenset(names) for names in meta["reads"]]
-    places = load_placed(config, slugs.values())
+    reads = load_placed(config, (places[rel][0] for rel in candidates))
     changed: dict[str, Item] = {}
     for rel, item in candidates.items():
-        was = old.get(rel)
-        if was is None or rel not in slugs:
+        was, slug = old.get(rel), places[rel][0]
+        if was is None or not same_reads(was, item, read_sets[reads[slug][2]]):
             return None
-        if not same_reads(was, item, read_sets[places[slugs[rel]][2]]):
-            return None
-        changed[slugs[rel]] = item
-    return Reuse(meta, changed)
+        changed[slug] = item
+    return Reuse(meta, changed, places)
 
 
 class ReusedPlan:
@@ -143,9 +142,8 @@ class ReusedPlan:
         self.group_slugs = GroupSlugs(topics, providers)
         self.items = _StoredItems(config, reuse.changed)
         self.item_keys = _PlacedKeys(config, {rel: k.key for rel, k in now.items()}, self.items.places)
-        self.urls = dict(read_rows(config, "SELECT rel_path, url FROM placed ORDER BY rel_path", None))
-        moved = [slug for rel, slug in read_rows(config, "SELECT rel_path, slug FROM placed", None)
-                 if previous_urls.get(rel) not in (None, self.urls[rel])]
+        self.urls = {rel: url for rel, (_, url) in reuse.places.items()}
+        moved = [slug for rel, (slug, url) in reuse.places.items() if previous_urls.get(rel) not in (None, url)]
         self.items.prefetch(moved)
         self.warnings = tuple(warnings) + tuple(meta["warnings"]) + tuple(
             moved_urls(previous_urls, tuple(self.items[slug] for slug in moved)))
@@ -176,7 +174,6 @@ class ReusedPlan:
         self.extra = tuple(extras) + tuple(static_files)
         out.update((f.rel_path, "") for f in self.extra)
         self.keys = out
-        self.rendered = len(redo)
 
     def views(self, earlier: dict[str, dict[str, Any]] | None = None) -> ItemViews:
         return ItemViews(self.items, self.item_keys, self.config, earlier, self.group_slugs)

@@ -155,11 +155,6 @@ def load_placed(config: SiteConfig, slugs: Iterable[str]) -> dict[str, tuple[str
     return {slug: (rel, codec.loads(placement), reads, json.loads(shown)) for slug, rel, placement, reads, shown in rows}
 
 
-def load_slugs(config: SiteConfig, rel_paths: Iterable[str]) -> dict[str, str]:
-    """rel_path -> the slug the layout gave the item. Raises StoreError."""
-    return dict(read_rows(config, "SELECT rel_path, slug FROM placed WHERE rel_path IN ({})", rel_paths))
-
-
 def load_pages(config: SiteConfig, paths: Iterable[str]) -> dict[str, Any]:
     """The planned pages and feed specs at these paths (layout.py's rows). Raises StoreError."""
     return {path: codec.loads(text) for path, text in read_rows(config, "SELECT path, planned FROM pages "
