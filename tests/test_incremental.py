@@ -378,3 +378,33 @@ def test_a_damaged_layout_row_is_laid_out_again_with_one_warning(make_site, tmp_
     assert tree == cold(root, tmp_path / "cold")
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(warnings) == 1 and warnings[0].startswith("ignoring the build cache"), warnings
+
+
+@pytest.mark.parametrize("edit", ["body", "retitle", "unpublish", "hidden edit"])
+def test_serve_keeps_its_layout_in_memory_while_an_edit_leaves_it_right(make_site, monkeypatch, edit):
+    hidden = article("Hidden one").replace("---\n", "---\npublished: false\n", 1)
+    root = make_site({**_many(40), "content/h.md": hidden})
+    config = load_config(root)
+    result = build_site(config, Memory())
+    seen = _spy_layout(monkeypatch)
+    path = root / ("content/h.md" if edit == "hidden edit" else "content/item007.md")
+    text = path.read_text()
+    if edit == "retitle":
+        path.write_text(text.replace("Story number 7", "Story number seven"))
+    elif edit == "unpublish":
+        path.write_text(text.replace("---\n", "---\npublished: false\n", 1))
+    else:
+        path.write_text(text + "\nOne more paragraph.\n")
+    from site_builder.commands import build as build_module
+    rendered, real_render = [], build_module.render_page
+    monkeypatch.setattr(build_module, "render_page", lambda page, *a: rendered.append(page.output_path) or real_render(page, *a))
+    result = build_site(config, result.memory)
+    assert seen["laid out"] == (1 if edit in ("retitle", "unpublish") else 0), edit
+    if edit == "body":  # exactly the pages that show the item (its own, its day, neighbours linking it...)
+        showing = {p.output_path for p in result.memory.planned.pages if "story-number-7" in p.slugs}
+        assert "news/story-number-7/index.html" in showing and len(showing) < 20
+        assert sorted(rendered) == sorted(showing)
+    elif edit == "hidden edit":
+        assert rendered == []
+    fresh = build_site(load_config(root, {"use_cache": False}))
+    assert {f.rel_path: f.data for f in result.files} == {f.rel_path: f.data for f in fresh.files}

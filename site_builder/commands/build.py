@@ -16,13 +16,14 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field, replace
 from itertools import chain
-from typing import Any, Callable, Iterator, Mapping, cast
+from typing import Any, Callable, Iterable, Iterator, Mapping, cast
 
 from site_builder.config import SiteConfig
 from site_builder.errors import SiteError, raise_all
 from site_builder.incremental import keys
 from site_builder.incremental.previous_urls import drop_urls, load_previous_urls, save_urls
-from site_builder.incremental.layout import Layout, ReusedPlan, feed_names, layout_rows, layout_texts, reusable
+from site_builder.incremental.layout import (Laid, Layout, ReusedPlan, feed_names, layout_rows, layout_texts, reusable,
+                                             still_laid_out)
 from site_builder.incremental.search_index import (SearchIndex, earlier_index, plan_search, shard_pages,
                                                   with_search_index)
 from site_builder.incremental.store import (LayoutRows, Memory, StoreError, Stored, forget, load_items, load_store, save_store,
@@ -32,7 +33,7 @@ from site_builder.incremental.workers import gc_frozen, gc_paused, settled, work
 from site_builder.model import Item, Known, Seen, Source
 from site_builder.stages.aliases import moved_urls, redirect_files, visible_urls
 from site_builder.stages.claims import find_clashes
-from site_builder.stages.collect import Site, arrange, gate, hidden_reason
+from site_builder.stages.collect import Site, arrange, gate, hidden_reason, placed
 from site_builder.stages.content import load_sources, parse_item
 from site_builder.stages.feeds import FeedSpec, feed_specs, render_feed, render_sitemap
 from site_builder.stages.images import Assets, load_assets
@@ -185,9 +186,9 @@ def lay_out(config: SiteConfig, static: Mapping[str, Any], shown: list[Item], hi
 
 
 def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], known: Mapping[str, Known],
-               warnings: list[str], trace: bool = False) -> tuple[Planned, LayoutRows | None]:
+               warnings: list[str], trace: bool = False) -> tuple[Planned, Laid | None]:
     """Lay out the site and key every output (keys.py says why the keys are enough); with `trace`, also
-    the layout as the store keeps it, with what it read of each item (incremental/trace.py)."""
+    the layout with what it read of each item (incremental/trace.py), for the store or serve to keep."""
     static = static_sources(theme)
     shown, hidden = gate(items, config)
     if trace:
@@ -195,26 +196,55 @@ def plan_build(config: SiteConfig, theme: Theme, stamp: str, items: list[Item], 
                                lambda made: made.site.items)
     else:
         layout, reads = lay_out(config, static, shown, hidden), None
-    site, pages, specs = layout.site, layout.pages, layout.feeds
-    site_key = keys.site_key(layout.shared)
     item_keys = {slug: keys.placed_key(known[rel].key, slug, url, groups)
                  for slug, (rel, url, groups) in layout.placements.items()}
-    planned_texts = layout_texts(layout)
-    out: dict[str, str] = {}
-    for page in pages:
-        out[page.output_path] = keys.output_key(stamp, planned_texts[page.output_path], site_key,
-                                                map(item_keys.__getitem__, page.slugs))
-    for spec in specs:
-        names = feed_names(spec)
-        key = keys.output_key(stamp, planned_texts[names[0]], site_key, (item_keys[i.slug] for i in spec.items))
-        out.update((name, key) for name in names)
-    rows = layout_rows(layout, reads, planned_texts, config) if reads is not None else None
-    search = plan_search(layout.shards, out, stamp)
+    texts = layout_texts(layout)
+    out = _output_keys(stamp, layout, texts, item_keys, layout.pages, layout.feeds)
     extra = layout.files + tuple(static_files(theme, static))
     out.update((f.rel_path, "") for f in extra)
-    planned = Planned(config, site, pages, specs, extra, out, search, item_keys, dict(known),
-                      tuple(warnings) + tuple(static_warnings(theme)) + site.warnings, layout.shared)
-    return planned, rows
+    site = layout.site
+    planned = Planned(config, site, layout.pages, layout.feeds, extra, out, plan_search(layout.shards, out, stamp),
+                      item_keys, dict(known), tuple(warnings) + tuple(static_warnings(theme)) + site.warnings,
+                      layout.shared)
+    return planned, Laid(layout, reads, texts) if reads is not None else None
+
+
+def _output_keys(stamp: str, layout: Layout, texts: Mapping[str, str], item_keys: Mapping[str, str],
+                 pages: Iterable[Page], specs: Iterable[FeedSpec]) -> dict[str, str]:
+    """The keys of these pages and feeds (keys.output_key)."""
+    site_key = keys.site_key(layout.shared)
+    out = {page.output_path: keys.output_key(stamp, texts[page.output_path], site_key,
+                                             map(item_keys.__getitem__, page.slugs)) for page in pages}
+    for spec in specs:
+        names = feed_names(spec)
+        key = keys.output_key(stamp, texts[names[0]], site_key, (item_keys[i.slug] for i in spec.items))
+        out.update((name, key) for name in names)
+    return out
+
+
+def _replanned(planned: Planned, laid: Laid, changed: Mapping[str, Item], theme: Theme, stamp: str,
+               known: Mapping[str, Known], warnings: list[str]) -> Planned:
+    """`planned` again on its own layout (serve, when layout.still_laid_out says it holds), with the
+    changed items (slug -> item as parsed now) placed where they were: only the pages and feeds that
+    show them are keyed again, and the static files are read again."""
+    layout = laid.layout
+    now = {slug: placed(item, slug, layout.placements[slug][1]) for slug, item in changed.items()}
+    item_keys = dict(planned.item_keys)
+    for slug in now:
+        rel, url, groups = layout.placements[slug]
+        item_keys[slug] = keys.placed_key(known[rel].key, slug, url, groups)
+    affected = {path for slug in now for path in laid.shown_on.get(slug, ())}
+    feeds = tuple(replace(spec, items=tuple(now.get(i.slug, i) for i in spec.items))
+                  if feed_names(spec)[0] in affected else spec for spec in planned.feeds)
+    out = {**planned.keys, **_output_keys(stamp, layout, laid.texts, item_keys,
+                                          (p for p in planned.pages if p.output_path in affected),
+                                          (s for s in feeds if feed_names(s)[0] in affected))}
+    static = static_sources(theme)
+    extra = layout.files + tuple(static_files(theme, static))
+    site = replace(planned.site, items=tuple(now.get(i.slug, i) for i in planned.site.items))
+    return replace(planned, site=site, feeds=feeds, extra=extra, keys=out, search=plan_search(layout.shards, out, stamp),
+                   item_keys=item_keys, known=dict(known),
+                   warnings=tuple(warnings) + tuple(static_warnings(theme)) + site.warnings)
 
 
 def make_files(planned: Planned, env: Any, views: ItemViews, skip: frozenset[str] | set[str],
@@ -251,7 +281,7 @@ def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
             items = [k.item for k in known.values()]
         _forget_hidden(config, items)  # serve stores nothing, and keeps nothing on disk of hidden items
         settled()
-        return _in_memory(config, theme, stamp, memory, items, known, warnings, started)
+        return _in_memory(config, theme, stamp, memory, items, known, warnings, started, keep_layout=True)
 
 
 def _stamped(config: SiteConfig) -> tuple[Theme, Assets, str]:
@@ -271,9 +301,17 @@ def build_parsed(config: SiteConfig, items: list[Item], assets: Assets | None = 
 
 
 def _in_memory(config: SiteConfig, theme: Theme, stamp: str, memory: Memory, items: list[Item],
-               known: dict[str, Known], warnings: list[str], started: float) -> BuildResult:
+               known: dict[str, Known], warnings: list[str], started: float, keep_layout: bool = False) -> BuildResult:
+    """The build made in memory; with `keep_layout` (serve), the layout is kept in the result's memory and
+    reused by the next build while it holds (layout.still_laid_out), as the store's is by `build`."""
     with gc_paused():
-        planned, _ = plan_build(config, theme, stamp, items, known, warnings)
+        laid = memory.laid
+        changed = still_laid_out(laid, memory.known, known, config, static_sources(theme)) \
+            if keep_layout and laid is not None and memory.planned is not None else None
+        if changed is not None:
+            planned = _replanned(memory.planned, laid, changed, theme, stamp, known, warnings)
+        else:
+            planned, laid = plan_build(config, theme, stamp, items, known, warnings, trace=keep_layout)
     settled()
     env = make_environment(theme, memory.env)
     views = planned.views(memory.views)
@@ -286,7 +324,8 @@ def _in_memory(config: SiteConfig, theme: Theme, stamp: str, memory: Memory, ite
     files = sorted(made + [OutputFile(path, data) for path, data in kept.items()], key=lambda f: f.rel_path)
     key_of = {**wanted, **{f.rel_path: f.key for f in made if f.key}}
     rendered = {f.rel_path: (key_of[f.rel_path], f.data) for f in files if key_of.get(f.rel_path)}
-    new_memory = Memory(stamp=stamp, known=known, rendered=rendered, env=env, views=views.by_key())
+    new_memory = Memory(stamp=stamp, known=known, rendered=rendered, env=env, views=views.by_key(),
+                        planned=planned if laid is not None else None, laid=laid)
     return BuildResult(files=files, site=planned.site, pages=len(planned.pages),
                        warnings=list(planned.warnings), seconds=time.perf_counter() - started,
                        memory=new_memory, rendered=len(made), report_of=planned.report(len(files)))
@@ -323,7 +362,7 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
             reused, stored = _reused(config, theme, stamp, stored, now, fresh, warnings) if saving else (None, stored)
             if reused is None:
                 known, stored = _all_known(config, assets, stored, now)
-                planned, layout = plan_build(config, theme, stamp, [k.item for k in known.values()], known,
+                planned, laid = plan_build(config, theme, stamp, [k.item for k in known.values()], known,
                                              warnings, trace=saving)
                 if saving:  # a --drafts build gives other URLs (drafts take slugs too): it neither compares nor records
                     planned = replace(planned, warnings=planned.warnings + tuple(
@@ -344,7 +383,8 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     report = planned.report(files) if reused is None else Report(**reused.report(files))
     if saving:
         if reused is None:
-            save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)), layout)
+            save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)),
+                       layout_rows(laid, config) if laid is not None else None)
             save_urls(config, visible_urls(planned.site.items))
         else:
             save_store(config, Stored(stamp, started_ns, now, record, inputs, asdict(report)))

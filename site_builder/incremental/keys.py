@@ -33,6 +33,7 @@ The rule. A warm build may skip work only where a key says the work's result wou
    layout would read the same values in the same order and return the same result. Only the keys of
    the pages and feeds that show a changed item are computed again (from their stored canonical text,
    rule 3); every other output's key is the one recorded, since everything it covers is unchanged.
+   `serve` keeps its last layout in memory and reuses it by the same rule (layout.still_laid_out).
 
 The argument holds while every stage is a pure function of what its key covers: a stage that comes to
 depend on anything else (the clock, say, to hide future items) must have it added to the key here.

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any, Iterable, Mapping
 
 from site_builder.config import SiteConfig
@@ -24,7 +25,7 @@ from site_builder.incremental.store import (LayoutRows, StoreError, load_extras,
                                             read_rows)
 from site_builder.incremental.trace import Reads, same_reads
 from site_builder.model import Item, Known, Seen
-from site_builder.stages.collect import Site, gate, placed
+from site_builder.stages.collect import Site, gate, hidden_reason, is_shown, placed
 from site_builder.stages.feeds import FEED_FILES, FeedSpec
 from site_builder.stages.plan import Page
 from site_builder.stages.aliases import moved_urls
@@ -64,16 +65,62 @@ def layout_texts(layout: Layout) -> dict[str, str]:
     return texts
 
 
-def layout_rows(layout: Layout, reads: Reads, texts: dict[str, str], config: SiteConfig) -> LayoutRows:
-    """The layout as the store keeps it (`texts`: layout_texts)."""
+@dataclass(frozen=True)
+class Laid:
+    """A layout made under the trace: with what it read of each item (rel_path -> field names) and each
+    page's and feed's canonical text (layout_texts). The store keeps it as rows (layout_rows); a running
+    `serve` keeps it in memory for its next build (still_laid_out)."""
+
+    layout: Layout
+    reads: Reads
+    texts: dict[str, str]
+
+    @cached_property
+    def shown_on(self) -> dict[str, list[str]]:
+        """slug -> the pages (output paths) and feeds (rows: their first file) that show the item."""
+        shown: dict[str, list[str]] = {}
+        for page in self.layout.pages:
+            path = page.output_path
+            for slug in dict.fromkeys(page.slugs):
+                shown.setdefault(slug, []).append(path)
+        for spec in self.layout.feeds:
+            row = _feed_row(spec)
+            for item in spec.items:
+                shown.setdefault(item.slug, []).append(row)
+        return shown
+
+
+def still_laid_out(laid: Laid, before: Mapping[str, Known], now: Mapping[str, Known], config: SiteConfig,
+                   static: Iterable[str]) -> dict[str, Item] | None:
+    """`reusable` for a layout kept in memory (serve): the shown items changed since `before` (slug -> the
+    item as parsed now, unplaced) when `laid` is still the layout a cold build would make of `now`, or None.
+    It is when the files are the same, the static names too, every changed file is shown or hidden as
+    before (hidden for the same reason: the gate's counts are equal), and every shown one agrees with its
+    earlier value on every field the layout read of it."""
+    layout = laid.layout
+    if now.keys() != before.keys() or list(static) != list(layout.static):
+        return None
+    slug_of = {rel: slug for slug, (rel, _, _) in layout.placements.items()}
+    changed: dict[str, Item] = {}
+    for rel, known in now.items():
+        was = before[rel]
+        if was.key == known.key:
+            continue
+        old, new = was.item, known.item
+        if is_shown(old, config) != is_shown(new, config) or hidden_reason(old) != hidden_reason(new):
+            return None
+        if rel in slug_of:
+            if not same_reads(old, new, laid.reads[rel]):
+                return None
+            changed[slug_of[rel]] = new
+    return changed
+
+
+def layout_rows(laid: Laid, config: SiteConfig) -> LayoutRows:
+    """The layout as the store keeps it."""
+    layout, reads, texts = laid.layout, laid.reads, laid.texts
     site = layout.site
-    shown_on: dict[str, list[str]] = {}
-    for page in layout.pages:
-        for slug in dict.fromkeys(page.slugs):
-            shown_on.setdefault(slug, []).append(page.output_path)
-    for spec in layout.feeds:
-        for item in spec.items:
-            shown_on.setdefault(item.slug, []).append(_feed_row(spec))
+    shown_on = laid.shown_on
     read_sets = sorted({tuple(sorted(names)) for names in reads.values()})
     number = {names: n for n, names in enumerate(read_sets)}
     placed_rows = [(rel, slug, url, codec.dumps((url, groups)), number[tuple(sorted(reads[rel]))],

@@ -79,6 +79,8 @@ class Memory:
     rendered: dict[str, tuple[str, bytes]] = field(default_factory=dict)   # out path -> (key, bytes)
     env: Any = None                                                       # jinja2.Environment
     views: dict[str, dict[str, Any]] = field(default_factory=dict)         # placed item key -> item view
+    planned: Any = None                                                   # the last build's Planned (build.py)
+    laid: Any = None                                                      # and its layout (layout.Laid)
 
 
 def store_path(config: SiteConfig) -> Path:
