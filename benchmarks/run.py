@@ -1,6 +1,7 @@
 """Time the real site-builder CLI on generated corpora and print the results as a Markdown table.
 
     python benchmarks/run.py [--sizes 1000,10000] [--with-50k] [--with-100k] [--keep DIR] [--no-serve] [--no-hugo]
+                             [--cold-runs 3] [--warm-runs 5]
 
 For each size: cold build, warm rebuild with nothing changed, after one body edit and after one retitle that
 moves the item's URL, `serve --watch` edit-to-reload, and Hugo's cold build of the same corpus when `hugo` is
@@ -330,6 +331,7 @@ def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str
 
 
 def main(argv: list[str] | None = None) -> int:
+    global COLD_RUNS, WARM_RUNS
     parser = argparse.ArgumentParser(description="Benchmark site-builder on generated corpora.")
     parser.add_argument("--sizes", default="1000,10000", help="comma-separated corpus sizes (default 1000,10000)")
     parser.add_argument("--with-50k", action="store_true", help="also run N=50000")
@@ -342,7 +344,12 @@ def main(argv: list[str] | None = None) -> int:
                       "revision (e.g. HEAD) or 'worktree' (the files as they are at start)")
     parser.add_argument("--no-serve", action="store_true", help="skip the serve edit→reload column")
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo cold-build column")
+    parser.add_argument("--cold-runs", type=int, default=COLD_RUNS, help=f"cold builds per size (default {COLD_RUNS})")
+    parser.add_argument("--warm-runs", type=int, default=WARM_RUNS, help=f"warm builds of each kind (default {WARM_RUNS})")
     args = parser.parse_args(argv)
+    if args.cold_runs < 1 or args.warm_runs < 1:
+        parser.error("--cold-runs and --warm-runs must be at least 1")
+    COLD_RUNS, WARM_RUNS = args.cold_runs, args.warm_runs
     if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
         # Started as a background job (`&`): SIGINT is ignored and children would inherit that, so the
         # server could not be stopped with SIGINT. A Python handler is reset to the default on exec.
