@@ -55,3 +55,42 @@ def test_the_check_finds_a_stage_importing_the_machinery(tmp_path, monkeypatch):
         "site_builder/stages/bad.py:3: imports site_builder.commands",
         "site_builder/stages/bad.py:3: imports site_builder.commands.build",
     ]
+
+
+# The layout is reused when an edit changes only fields it never read (incremental/trace.py): the trace
+# sees reads made through attributes. A stage that reads an item's fields around them (its __dict__,
+# vars(), object.__getattribute__) would read without being seen. Only collect.placed may: it copies the
+# fields into an object of the item's own class, which the trace follows.
+UNTRACED_ALLOWED = {("stages/collect.py", "placed")}
+
+
+def untraced_reads(root: Path) -> list[str]:
+    """file:line in function of every read around the trace under `root` (but the allowed one)."""
+    found = []
+
+    def visit(node: ast.AST, rel: str, function: str) -> None:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            function = node.name
+        around = (isinstance(node, ast.Attribute) and node.attr in ("__dict__", "__getattribute__")) or (
+            isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "vars")
+        if around and (rel, function) not in UNTRACED_ALLOWED:
+            found.append(f"{rel}:{node.lineno} in {function or 'the module'}")
+        for child in ast.iter_child_nodes(node):
+            visit(child, rel, function)
+
+    for path in sorted(root.rglob("*.py")):
+        visit(ast.parse(path.read_text("utf-8"), str(path)), path.relative_to(root.parent).as_posix(), "")
+    return found
+
+
+def test_stages_read_items_only_through_their_attributes():
+    assert untraced_reads(PACKAGE / "stages") == []
+
+
+def test_the_check_finds_a_read_around_the_trace(tmp_path):
+    (tmp_path / "stages").mkdir()
+    (tmp_path / "stages" / "collect.py").write_text(
+        "def placed(item):\n    return item.__dict__\n\n"
+        "def arrange(items):\n    return [vars(i) for i in items]\n\n"
+        "def other(item):\n    return object.__getattribute__(item, 'title')\n")
+    assert untraced_reads(tmp_path / "stages") == ["stages/collect.py:5 in arrange", "stages/collect.py:8 in other"]
