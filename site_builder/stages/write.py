@@ -235,7 +235,9 @@ def _update(files: Iterable[OutputFile], output: Path, staging: Path, keep: froz
     check = PathCheck()
     for rel in sorted(keep):
         check.add(rel)
-        if not _regular_file(out + rel) or _under(rel, foreign):  # the build relied on this file being there
+        # The build relied on this file being there: it is, as the file recorded, if _file_set found it
+        # (found in its folder's listing, or its folder's stamp is the recorded one: no entry changed there).
+        if rel not in present or _under(rel, foreign):
             raise OutputError(f"{out + rel} changed or vanished during the build; build again "
                               "(or with --no-cache)")
     moves: list[list[str]] = []
@@ -263,13 +265,6 @@ def _under(rel_path: str, foreign: set[str]) -> bool:
         return False
     parts = rel_path.split("/")
     return any("/".join(parts[:i]) in foreign for i in range(1, len(parts) + 1))
-
-
-def _regular_file(path: str) -> bool:
-    try:
-        return stat.S_ISREG(os.lstat(path).st_mode)
-    except OSError:
-        return False
 
 
 def _commit(moves: list[list[str]], stale: list[str], staging: Path) -> None:
