@@ -123,13 +123,25 @@ def tampered_store(make_site, tmp_path) -> bytes:
     return path.read_bytes()
 
 
-@pytest.mark.parametrize("kind", ["random bytes", "a pickle that runs code", "truncated", "tampered rows"])
+def tampered_stamps(make_site, tmp_path) -> bytes:
+    other = make_site(VISIBLE, name="other")
+    warm(other)
+    path = other / STORE_DIR / STORE_FILE
+    with sqlite3.connect(path) as db:
+        db.execute("""UPDATE outputs SET stamp = '[1, "x"]'""")
+        db.execute("""UPDATE items SET stamp = '{"$": "Popen"}'""")
+    return path.read_bytes()
+
+
+@pytest.mark.parametrize("kind", ["random bytes", "a pickle that runs code", "truncated", "tampered rows",
+                                  "tampered stamps"])
 def test_a_hostile_store_is_ignored_with_one_warning_and_never_run(make_site, tmp_path, caplog, kind):
     sentinel = tmp_path / "ran"
     data = {"random bytes": lambda: os.urandom(5000) + b"SQLite format 3\0",
             "a pickle that runs code": lambda: hostile_pickle(sentinel),
             "truncated": lambda: truncated_store(make_site, tmp_path),
-            "tampered rows": lambda: tampered_store(make_site, tmp_path)}[kind]()
+            "tampered rows": lambda: tampered_store(make_site, tmp_path),
+            "tampered stamps": lambda: tampered_stamps(make_site, tmp_path)}[kind]()
     root = make_site(VISIBLE)
     warm(root)
     (root / STORE_DIR / STORE_FILE).write_bytes(data)

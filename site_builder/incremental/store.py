@@ -98,7 +98,7 @@ def load_store(config: SiteConfig, stamp: str) -> Stored:
             meta = dict(db.execute("SELECT name, value FROM meta"))
             if meta.get("format") != FORMAT or meta.get("stamp") != stamp:
                 return Stored(stamp=stamp)
-            record = {rel: Written(key, tuple(json.loads(st))) for rel, key, st in
+            record = {rel: Written(key, stamp_of(st)) for rel, key, st in
                       db.execute("SELECT rel_path, key, stamp FROM outputs")}
             report = json.loads(meta["report"]) if meta.get("report") else None
             layout = json.loads(meta["layout"]) if meta.get("layout") else None
@@ -136,8 +136,8 @@ def _known(db: sqlite3.Connection, started_ns: int) -> dict[str, Seen]:
     known: dict[str, Seen] = {}
     for rel, stamp, digest, key, mtime_dated in db.execute(
             "SELECT rel_path, stamp, digest, key, mtime_dated FROM items"):
-        file_stamp = tuple(json.loads(stamp))
-        if len(file_stamp) != 4 or not all(type(n) is int for n in file_stamp):
+        file_stamp = stamp_of(stamp)
+        if len(file_stamp) != 4:
             raise ValueError(f"a damaged stamp for {rel!r}")
         if file_stamp[2] >= started_ns - RACY_NS:
             continue  # changed in the same moment as that build: it may have changed again unseen
@@ -281,9 +281,7 @@ def _save(path: Path, stored: Stored, layout: LayoutRows | None) -> None:
                     db.execute(statement)
                 meta = {}
             _save_items(db, stored.known)
-            db.execute("DELETE FROM outputs")
-            db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
-                           ((rel, w.key, json.dumps(w.stamp)) for rel, w in stored.record.items()))
+            _save_record(db, stored.record)
             layout_meta = meta.get("layout", "")
             if layout is not None or not layout_meta:
                 for table in ("placed", "pages", "extras"):
@@ -305,6 +303,27 @@ def _save(path: Path, stored: Stored, layout: LayoutRows | None) -> None:
             raise
 
 
+def _save_record(db: sqlite3.Connection, record: Record) -> None:
+    """Write only the output records that changed (an edit changes a few of tens of thousands)."""
+    have = {rel: (key, stamp) for rel, key, stamp in db.execute("SELECT rel_path, key, stamp FROM outputs")}
+    db.executemany("DELETE FROM outputs WHERE rel_path = ?", ((rel,) for rel in have.keys() - record.keys()))
+    rows = ((rel, w.key, stamp_text(w.stamp)) for rel, w in record.items())
+    db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
+                   (row for row in rows if have.get(row[0]) != row[1:]))
+
+
+def stamp_text(stamp: tuple[int, ...]) -> str:
+    """A stat stamp as the store keeps it: JSON's list of whole numbers, '[1, 2, 3, 4]'."""
+    return "[" + ", ".join(map(str, stamp)) + "]"
+
+
+def stamp_of(text: str) -> tuple[int, ...]:
+    """stamp_text undone; ValueError for anything else (a damaged store)."""
+    if type(text) is not str or text[:1] != "[" or text[-1:] != "]":
+        raise ValueError(f"a damaged stamp {text!r:.40}")
+    return tuple(int(part) for part in text[1:-1].split(", ")) if text != "[]" else ()
+
+
 def _save_items(db: sqlite3.Connection, known: dict[str, Seen | Known]) -> None:
     """Write only rows that changed: an edit rewrites one row, not the whole store (a file only touched
     gets its new stamp). Hidden items are never written, whoever asks: the store keeps them out itself
@@ -313,9 +332,9 @@ def _save_items(db: sqlite3.Connection, known: dict[str, Seen | Known]) -> None:
     have = dict(db.execute("SELECT rel_path, stamp || ' ' || key FROM items"))
     gone = [(rel,) for rel in have.keys() - known.keys()]
     db.executemany("DELETE FROM items WHERE rel_path = ?", gone)
-    changed = [(rel, k) for rel, k in known.items() if have.get(rel) != f"{json.dumps(k.stamp)} {k.key}"]
+    changed = [(rel, k) for rel, k in known.items() if have.get(rel) != f"{stamp_text(k.stamp)} {k.key}"]
     db.executemany("UPDATE items SET stamp = ? WHERE rel_path = ?",
-                   ((json.dumps(k.stamp), rel) for rel, k in changed if type(k) is Seen))
+                   ((stamp_text(k.stamp), rel) for rel, k in changed if type(k) is Seen))
     db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                   ((rel, json.dumps(k.stamp), k.digest, k.key, int(k.item.date_from_mtime), codec.dumps(k.item))
+                   ((rel, stamp_text(k.stamp), k.digest, k.key, int(k.item.date_from_mtime), codec.dumps(k.item))
                     for rel, k in changed if type(k) is Known))
