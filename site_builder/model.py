@@ -39,6 +39,7 @@ class Known:
     digest: str
     key: str
     item: Item
+    text: str = field(default="", compare=False, repr=False)   # the item's canonical text, when just parsed
 
     @property
     def mtime_dated(self) -> bool:

@@ -125,7 +125,7 @@ def read_items(config: SiteConfig, known: Mapping[str, Seen | Known], assets: As
     its mtime. Raises SiteError with every file's errors at once."""
     sources, load_errors, warnings = load_sources(config, known)
     fresh = [s for s in sources if s.text is not None and not _same_bytes(s, known)]
-    parsed = dict(zip((s.rel_path for s in fresh), work_map(lambda s: _parse_or_error(s, config, assets), fresh,
+    parsed = dict(zip((s.rel_path for s in fresh), work_map(lambda s: _parse_keyed(s, config, assets), fresh,
                                                              min_per_worker=500)))
     errors: list[SiteError] = load_errors
     now: dict[str, Seen | Known] = {}
@@ -140,8 +140,9 @@ def read_items(config: SiteConfig, known: Mapping[str, Seen | Known], assets: As
             if isinstance(result, SiteError):
                 errors.append(result)
                 continue
-            now[source.rel_path] = new[source.rel_path] = Known(source.stamp, source.digest,
-                                                                keys.item_key(result), result)
+            item, text = result
+            now[source.rel_path] = new[source.rel_path] = Known(source.stamp, source.digest, keys.text_key(text),
+                                                                item, text)
     raise_all(errors)
     return now, new, warnings
 
@@ -156,6 +157,13 @@ def _parse_or_error(source: Source, config: SiteConfig, assets: Assets | None) -
         return parse_item(source, config, assets)
     except SiteError as exc:  # a ContentError, or SiteErrors: every problem of the file
         return exc
+
+
+def _parse_keyed(source: Source, config: SiteConfig, assets: Assets | None) -> tuple[Item, str] | SiteError:
+    """The item and its canonical text (keys.item_text: its key, and what the store keeps), made where it
+    is parsed (on all cores), or the file's errors."""
+    result = _parse_or_error(source, config, assets)
+    return result if isinstance(result, SiteError) else (result, keys.item_text(result))
 
 
 def parse_sources(sources: list[Source], config: SiteConfig, assets: Assets | None = None
@@ -276,7 +284,8 @@ def build_site(config: SiteConfig, memory: Memory | None = None) -> BuildResult:
         memory = Memory(stamp=stamp)
     with gc_frozen():
         with gc_paused():
-            now, _, warnings = read_items(config, memory.known, assets)
+            now, fresh, warnings = read_items(config, memory.known, assets)
+            now.update((rel, replace(k, text="")) for rel, k in fresh.items())  # stored nowhere: not kept
             known = cast(dict[str, Known], now)   # serve's memory holds every file's item
             items = [k.item for k in known.values()]
         _forget_hidden(config, items)  # serve stores nothing, and keeps nothing on disk of hidden items

@@ -126,7 +126,17 @@ def inputs_key(stamp: str, folders: Iterable[Path], started_ns: int) -> str:
 
 def item_key(item: Item) -> str:
     """The parsed item, whole."""
-    return digest(item)
+    return text_key(item_text(item))
+
+
+def item_text(item: Item) -> str:
+    """The item's canonical text (codec.dumps): what its key digests and the store keeps."""
+    return dumps(item)
+
+
+def text_key(text: str) -> str:
+    """The key of a canonical text."""
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
 def placed_key(key: str, slug: str, url: str, group_slugs: Any = ()) -> str:

@@ -336,5 +336,5 @@ def _save_items(db: sqlite3.Connection, known: dict[str, Seen | Known]) -> None:
     db.executemany("UPDATE items SET stamp = ? WHERE rel_path = ?",
                    ((stamp_text(k.stamp), rel) for rel, k in changed if type(k) is Seen))
     db.executemany("INSERT OR REPLACE INTO items VALUES (?, ?, ?, ?, ?, ?)",
-                   ((rel, stamp_text(k.stamp), k.digest, k.key, int(k.item.date_from_mtime), codec.dumps(k.item))
+                   ((rel, stamp_text(k.stamp), k.digest, k.key, int(k.item.date_from_mtime), k.text or codec.dumps(k.item))
                     for rel, k in changed if type(k) is Known))
