@@ -26,7 +26,7 @@ from site_builder.incremental.layout import (Laid, Layout, ReusedPlan, feed_name
                                              still_laid_out)
 from site_builder.incremental.search_index import (SearchIndex, earlier_index, plan_search, shard_pages,
                                                   with_search_index)
-from site_builder.incremental.store import (LayoutRows, Memory, StoreError, Stored, forget, load_items, load_store, save_store,
+from site_builder.incremental.store import (Memory, StoreError, Stored, forget, load_items, load_store, save_store,
                                             warn_damaged, with_known)
 from site_builder.incremental.trace import traced
 from site_builder.incremental.workers import gc_frozen, gc_paused, settled, work_imap, work_map
