@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from tests.judges import vnu_errors
 
@@ -112,3 +113,24 @@ def test_hidden_items_urls_are_never_recorded(make_site, run_cli):
     assert run_cli("build", "--source", site)[0] == 0
 
     assert json.loads((site / ".site-builder-cache" / "urls.json").read_text()) == {"content/a.md": "/news/shown/"}
+
+
+def test_a_killed_builds_copy_of_the_url_record_goes_before_it_can_name_an_item_hidden_since(make_site, run_cli):
+    """A build killed while saving the URL record leaves `urls.json.tmp-<pid>`; once its item is hidden, no
+    build (stored or --no-cache) leaves that copy on disk. A copy a running build is writing stays."""
+    for flags in ([], ["--no-cache"]):
+        site = make_site({"content/a.md": item("Shown"), "content/b.md": item("Other")})
+        assert run_cli("build", "--source", site)[0] == 0
+        cache = site / ".site-builder-cache"
+        dead = cache / "urls.json.tmp-999999999"   # no such process
+        dead.write_text(json.dumps({"content/a.md": "/news/shown/", "content/b.md": "/news/other/"}))
+        live = cache / f"urls.json.tmp-{os.getppid()}"   # a live process: another build, writing now
+        live.write_text("{}")
+        (site / "content" / "a.md").write_text(item("Shown", "draft: true"))
+
+        assert run_cli("build", "--source", site, *flags)[0] == 0
+
+        assert not dead.exists(), flags
+        assert live.exists(), flags
+        kept = b"".join(p.read_bytes() for p in cache.rglob("*") if p.is_file())
+        assert b"content/a.md" not in kept, flags

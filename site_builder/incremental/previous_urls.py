@@ -2,7 +2,9 @@
 
 One pair of functions, so whatever stores build state next can take it over: `load_previous_urls`
 and `save_urls`. Only visible items are stored (hidden content is never written anywhere); a missing
-or damaged file is only a build without the "URL changed" warnings.
+or damaged file is only a build without the "URL changed" warnings. A build killed while saving it
+leaves a temporary copy (of URLs visible then): every read removes those first, so an item hidden since
+is not left named on disk.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 
 from site_builder.config import SiteConfig
 from site_builder.incremental.store import CACHE_DIR
+from site_builder.stages.write import running
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,9 @@ def _path(config: SiteConfig) -> Path:
 
 
 def load_previous_urls(config: SiteConfig) -> dict[str, str]:
-    """content path -> URL at the last build; {} when there is no record or it cannot be read."""
+    """content path -> URL at the last build; {} when there is no record or it cannot be read. Whatever
+    killed builds left of it goes first (a temporary copy may name an item hidden since)."""
+    _remove_leftovers(config)
     try:
         data = json.loads(_path(config).read_text("utf-8"))
     except FileNotFoundError:
@@ -36,6 +41,18 @@ def load_previous_urls(config: SiteConfig) -> dict[str, str]:
     if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
         return {}
     return data
+
+
+def _remove_leftovers(config: SiteConfig) -> None:
+    """Remove the temporary copies killed builds left (not one that a running build is writing)."""
+    path = _path(config)
+    for leftover in path.parent.glob(f"{URLS_FILE}.tmp-*") if path.parent.is_dir() else ():
+        pid = leftover.name.rsplit("-", 1)[-1]
+        if not (pid.isdigit() and int(pid) != os.getpid() and running(int(pid))):
+            try:
+                leftover.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not remove %s (%s): it may name items hidden since; delete it", leftover, exc)
 
 
 def save_urls(config: SiteConfig, urls: dict[str, str]) -> None:

@@ -369,7 +369,7 @@ def clean_leftovers(output: Path) -> None:
         return
     for leftover in sorted(output.parent.glob(f".{output.name}.tmp-*")):
         pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and _running(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and running(int(pid)):
             continue
         if leftover.name.startswith(f".{output.name}.tmp-old-") and not output.exists():
             os.rename(leftover, output)
@@ -380,7 +380,8 @@ def clean_leftovers(output: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def _running(pid: int) -> bool:
+def running(pid: int) -> bool:
+    """Whether a process with this id is alive (a leftover named after it may be in use)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
