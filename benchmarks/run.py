@@ -192,7 +192,7 @@ def _median(values: list[float]) -> str:
 
 
 def _mib(kib: int) -> str:
-    return f"{kib / 1024:.0f} MB"
+    return f"{kib / 1024:.0f} MiB"
 
 
 def _cell(runs: list[Run], value: str, missing: str) -> str:
