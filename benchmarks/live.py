@@ -1,4 +1,5 @@
-"""Measure `serve --watch` edit-to-reload: write a new title, wait for the SSE `reload` and the fresh page."""
+"""Measure `serve --watch` edit-to-reload: edit the item (its body, then its title), wait for the SSE `reload`
+and the fresh page."""
 
 from __future__ import annotations
 
@@ -15,10 +16,9 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Mapping
 
-from edit import has_title, set_title
-from generate import CorpusItem
+from edit import has_title
 
 EVENTS_PATH = "/_site-builder/events"
 CLOSED = "(stream closed)"     # event name the reader queues when the stream ends; not a valid SSE name
@@ -132,16 +132,19 @@ def _stop_server(proc: subprocess.Popen[bytes]) -> str:
     return note
 
 
+Edit = Callable[[int], str]   # makes edit number i to the item's file; returns the text its fresh page shows
+
+
 @dataclass
 class ServeResult:
-    times: list[tuple[float, float]] = field(default_factory=list)   # (reload event, page fresh), s after write
-    notes: list[str] = field(default_factory=list)
+    times: dict[str, list[tuple[float, float]]] = field(default_factory=dict)   # kind -> (reload event, page
+    notes: list[str] = field(default_factory=list)                             # fresh), s after the write
 
 
-def measure_serve(cli: list[str], site: Path, probe: CorpusItem, url: str, current_title: str,
-                  titles: Iterator[str], log_path: Path, timeout: float,
-                  progress: Callable[[str], None]) -> ServeResult:
-    """Start `serve --watch`, connect to its events, then SERVE_RUNS times: write the next title, time the reload.
+def measure_serve(cli: list[str], site: Path, url: str, current_title: str, edits: Mapping[str, Edit],
+                  log_path: Path, timeout: float, progress: Callable[[str], None]) -> ServeResult:
+    """Start `serve --watch`, connect to its events, then for each kind of edit, SERVE_RUNS times: make the
+    next edit, time the reload until the page shows what the edit wrote.
 
     Raises Unavailable when serve, its event stream or the item page is missing.
     """
@@ -166,16 +169,17 @@ def measure_serve(cli: list[str], site: Path, probe: CorpusItem, url: str, curre
         spurious = _settle(events, quiet=1.0, limit=15.0)
         if spurious:
             result.notes.append(f"serve sent {spurious} event(s) after start with nothing edited")
-        for i in range(SERVE_RUNS):
-            progress(f"  serve edit→reload {i + 1}/{SERVE_RUNS}")
-            title = next(titles)
-            _drain(events)
-            started = time.perf_counter()
-            set_title(site / probe.rel_path, title)
-            result.times.append(_await_reload(events, port, url, title, started, timeout))
-            extra = _settle(events, quiet=0.5, limit=10.0)
-            if extra:
-                result.notes.append(f"serve edit {i + 1}: {extra} more event(s) after the measured reload")
+        for kind, edit in edits.items():
+            times = result.times.setdefault(kind, [])
+            for i in range(SERVE_RUNS):
+                progress(f"  serve {kind} edit→reload {i + 1}/{SERVE_RUNS}")
+                _drain(events)
+                started = time.perf_counter()
+                shown = edit(i)
+                times.append(_await_reload(events, port, url, shown, started, timeout))
+                extra = _settle(events, quiet=0.5, limit=10.0)
+                if extra:
+                    result.notes.append(f"serve {kind} edit {i + 1}: {extra} more event(s) after the measured reload")
     finally:
         if sock is not None:
             try:
@@ -201,9 +205,9 @@ def _settle(events: Events, quiet: float, limit: float) -> int:
     return count
 
 
-def _await_reload(events: Events, port: int, url: str, title: str,
+def _await_reload(events: Events, port: int, url: str, shown: str,
                   started: float, timeout: float) -> tuple[float, float]:
-    """Seconds from the write until the reload event, and until that event has come and the page shows title."""
+    """Seconds from the write until the reload event, and until that event has come and the page shows `shown`."""
     deadline = started + timeout
     reload_at = None
     while time.perf_counter() < deadline:
@@ -215,9 +219,9 @@ def _await_reload(events: Events, port: int, url: str, title: str,
                 reload_at = arrived
         except queue.Empty:
             pass
-        if reload_at is not None and has_title(_get(port, url)[1], title):
+        if reload_at is not None and has_title(_get(port, url)[1], shown):
             return reload_at - started, time.perf_counter() - started
-    fresh = has_title(_get(port, url)[1], title)
+    fresh = has_title(_get(port, url)[1], shown)
     raise Unavailable(f"within {timeout:.0f} s of the edit: "
                       + ("a reload event came" if reload_at else "no reload event came")
-                      + (", and the page shows the new title" if fresh else ", and the page still shows the old title"))
+                      + (", and the page shows the edit" if fresh else ", and the page does not show the edit yet"))

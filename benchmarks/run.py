@@ -58,7 +58,8 @@ class SizeResult:
     hugo: list[Run] = field(default_factory=list)
     hugo_files: int = 0
     hugo_note: str = ""
-    serve: list[tuple[float, float]] = field(default_factory=list)   # (reload event, page fresh) after write
+    serve: dict[str, list[tuple[float, float]]] = field(default_factory=dict)   # "body"/"title" -> (reload
+                                                                             # event, page fresh) after write
     serve_note: str = ""
     failure: str = ""
     notes: list[str] = field(default_factory=list)
@@ -202,8 +203,8 @@ def _cell(runs: list[Run], value: str, missing: str) -> str:
 
 def table(results: list[SizeResult]) -> str:
     rows = ["| N | cold wall | cold CPU | warm no-change | warm body edit | warm retitle (URL moves) "
-            "| serve edit→reload | peak RSS (body edit) | Hugo cold wall |",
-            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+            "| serve body edit→reload | serve title edit→reload | peak RSS (body edit) | Hugo cold wall |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results:
         failed = "FAILED" if r.failure else "n/a"
         cells = [f"{r.items:,}",
@@ -212,7 +213,8 @@ def table(results: list[SizeResult]) -> str:
                  _cell(r.warm, "wall", failed),
                  _cell(r.body, "wall", failed),
                  _cell(r.retitle, "wall", failed),
-                 _median([fresh for _, fresh in r.serve]) if r.serve else "n/a",
+                 *(_median([fresh for _, fresh in r.serve[kind]]) if r.serve.get(kind) else "n/a"
+                   for kind in SERVE_EDITS),
                  _mib(max(x.max_rss_kib for x in r.body)) if r.body else failed,
                  _cell(r.hugo, "wall", r.hugo_note or "n/a")]
         rows.append("| " + " | ".join(cells) + " |")
@@ -233,9 +235,9 @@ def details(r: SizeResult) -> list[str]:
                          f"up to {max(x.processes for x in runs)} process(es)")
     if r.hugo:
         lines.append(f"- hugo output: {r.hugo_files:,} files")
-    if r.serve:
-        lines.append("- serve: reload event after " + ", ".join(_seconds(e) for e, _ in r.serve)
-                     + "; page fresh after " + ", ".join(_seconds(f) for _, f in r.serve))
+    for kind, times in r.serve.items():
+        lines.append(f"- serve {kind} edits: reload event after " + ", ".join(_seconds(e) for e, _ in times)
+                     + "; page fresh after " + ", ".join(_seconds(f) for _, f in times))
     if r.serve_note:
         lines.append(f"- serve: n/a, {r.serve_note}")
     lines.extend(f"- {note}" for note in r.notes)
@@ -289,6 +291,21 @@ def check_build(cli: list[str]) -> tuple[bool, list[str], str]:
     return True, (["--no-cache"] if "--no-cache" in probe.stdout else []), ""
 
 
+SERVE_EDITS = ("body", "title")
+
+
+def serve_edits(path: Path, title: str) -> dict[str, Callable[[int], str]]:
+    """serve's edits, in SERVE_EDITS order: a body sentence rewritten (the layout holds), then a title's case
+    changed (the URL stays, the site is laid out again). Each returns what the fresh page shows."""
+    titles = edit_titles(title)
+
+    def retitle(_: int) -> str:
+        new = next(titles)
+        set_title(path, new)
+        return new
+    return {"body": lambda i: edit_body(path, f"serve {i + 1}"), "title": retitle}
+
+
 def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str], serve: bool,
                with_hugo: bool) -> SizeResult:
     result = SizeResult(items=n)
@@ -320,7 +337,7 @@ def bench_size(n: int, seed: int, root: Path, cli: list[str], no_cache: list[str
         return result
     cold = statistics.median(x.wall for x in result.cold)
     try:
-        served = measure_serve(cli, site, probe, url, current, edit_titles(current), log_path,
+        served = measure_serve(cli, site, url, current, serve_edits(site / probe.rel_path, current), log_path,
                                timeout=max(60.0, 5 * cold + 30), progress=_progress)
     except Unavailable as exc:
         result.serve_note = str(exc)
