@@ -393,10 +393,10 @@ def build(config: SiteConfig) -> tuple[Report, WriteStats]:
     if saving:
         if reused is None:
             save_store(config, Stored(stamp, started_ns, known, record, inputs, asdict(report)),
-                       layout_rows(laid, config) if laid is not None else None)
+                       layout_rows(laid, config) if laid is not None else None, loaded=stored)
             save_urls(config, visible_urls(planned.site.items))
         else:
-            save_store(config, Stored(stamp, started_ns, now, record, inputs, asdict(report)))
+            save_store(config, Stored(stamp, started_ns, now, record, inputs, asdict(report)), loaded=stored)
             if load_previous_urls(config) != reused.urls:
                 save_urls(config, reused.urls)
         lap("save the store")

@@ -195,10 +195,13 @@ def read_rows(config: SiteConfig, query: str, keys: Iterable[str] | None) -> lis
         raise StoreError(f"the build cache cannot be read ({exc})") from None
 
 
-def save_store(config: SiteConfig, stored: Stored, layout: LayoutRows | None = None) -> None:
+def save_store(config: SiteConfig, stored: Stored, layout: LayoutRows | None = None,
+               loaded: Stored | None = None) -> None:
     """Replace the store with `stored` in one transaction (a killed build leaves the old store or the new
     one), with the layout's rows when the build made a new layout (else the stored one stays). Hidden
-    items are left out here; --drafts builds never save at all."""
+    items are left out here; --drafts builds never save at all. `loaded` is the store as this build
+    loaded it: while the file still holds that very store, only rows that differ from it are written,
+    without reading the table back (an edit changes a few output rows of hundreds of thousands)."""
     folder = config.root / STORE_DIR
     path = store_path(config)
     try:
@@ -210,7 +213,7 @@ def save_store(config: SiteConfig, stored: Stored, layout: LayoutRows | None = N
             (folder / old).unlink(missing_ok=True)  # an earlier version's cache: pickles are never read
         shutil.rmtree(folder / "templates", ignore_errors=True)  # nor compiled templates (code) from one
         try:
-            _save(path, stored, layout)
+            _save(path, stored, layout, loaded)
         except sqlite3.DatabaseError as exc:
             # Damaged beyond what SQLite will write to (loading it has warned already): start a new file.
             log.debug("replacing the damaged build cache %s (%s)", path, exc)
@@ -266,7 +269,7 @@ def _erase(path: Path) -> None:
     path.unlink()
 
 
-def _save(path: Path, stored: Stored, layout: LayoutRows | None) -> None:
+def _save(path: Path, stored: Stored, layout: LayoutRows | None, loaded: Stored | None = None) -> None:
     with closing(sqlite3.connect(path, isolation_level=None)) as db:
         db.execute("PRAGMA secure_delete = ON")  # a deleted row's bytes are overwritten, not left behind
         db.execute("PRAGMA journal_mode = DELETE")
@@ -280,8 +283,10 @@ def _save(path: Path, stored: Stored, layout: LayoutRows | None) -> None:
                 for statement in filter(str.strip, _TABLES.split(";")):
                     db.execute(statement)
                 meta = {}
+            same = loaded is not None and not loaded.damaged and loaded.started_ns > 0 \
+                and meta.get("started_ns") == str(loaded.started_ns) and meta.get("stamp") == loaded.stamp
             _save_items(db, stored.known)
-            _save_record(db, stored.record)
+            _save_record(db, stored.record, loaded.record if same else None)
             layout_meta = meta.get("layout", "")
             if layout is not None or not layout_meta:
                 for table in ("placed", "pages", "extras"):
@@ -303,13 +308,19 @@ def _save(path: Path, stored: Stored, layout: LayoutRows | None) -> None:
             raise
 
 
-def _save_record(db: sqlite3.Connection, record: Record) -> None:
-    """Write only the output records that changed (an edit changes a few of tens of thousands)."""
-    have = {rel: (key, stamp) for rel, key, stamp in db.execute("SELECT rel_path, key, stamp FROM outputs")}
-    db.executemany("DELETE FROM outputs WHERE rel_path = ?", ((rel,) for rel in have.keys() - record.keys()))
-    rows = ((rel, w.key, stamp_text(w.stamp)) for rel, w in record.items())
-    db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)",
-                   (row for row in rows if have.get(row[0]) != row[1:]))
+def _save_record(db: sqlite3.Connection, record: Record, held: Record | None) -> None:
+    """Write only the output records that changed (an edit changes a few of tens of thousands): those
+    that differ from `held`, what the table holds, or, when it is not given, from the table read back."""
+    if held is None:
+        have = {rel: (key, stamp) for rel, key, stamp in db.execute("SELECT rel_path, key, stamp FROM outputs")}
+        gone = have.keys() - record.keys()
+        rows = ((rel, w.key, stamp_text(w.stamp)) for rel, w in record.items())
+        changed = [row for row in rows if have.get(row[0]) != row[1:]]
+    else:
+        gone = held.keys() - record.keys()
+        changed = [(rel, w.key, stamp_text(w.stamp)) for rel, w in record.items() if held.get(rel) != w]
+    db.executemany("DELETE FROM outputs WHERE rel_path = ?", ((rel,) for rel in gone))
+    db.executemany("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", changed)
 
 
 def stamp_text(stamp: tuple[int, ...]) -> str:
