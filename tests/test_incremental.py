@@ -16,9 +16,10 @@ import pytest
 from site_builder.commands.build import build, build_site
 from site_builder.config import load_config
 from site_builder.incremental.keys import RACY_NS
-from site_builder.incremental.store import STORE_DIR, STORE_FILE, Memory
+from site_builder.incremental.store import STORE_DIR, STORE_FILE, Memory, Stored, load_store, save_store
 from site_builder.incremental.workers import start_method, work_map
 from site_builder.stages import write as write_stage
+from site_builder.stages.write import Written
 from tests.conftest import read_tree
 from tests.test_build import HIDDEN, VISIBLE, article
 
@@ -420,3 +421,21 @@ def test_serve_keeps_its_layout_in_memory_while_an_edit_leaves_it_right(make_sit
         assert rendered == []
     fresh = build_site(load_config(root, {"use_cache": False}))
     assert {f.rel_path: f.data for f in result.files} == {f.rel_path: f.data for f in fresh.files}
+
+
+def test_the_output_record_is_saved_whole_when_another_build_saved_since_this_one_loaded(tmp_path):
+    """save_store writes only the output rows that differ from the store this build loaded, but only while
+    the file still holds that store: after another build's save, the table is compared row by row."""
+    config = load_config(tmp_path, {})
+    save_store(config, Stored("s", 1, {}, {"a.html": Written("k1", (1, 2)), "b.html": Written("k1", (1, 2))}))
+    loaded = load_store(config, "s")
+    assert loaded.record == {"a.html": Written("k1", (1, 2)), "b.html": Written("k1", (1, 2))}
+    save_store(config, Stored("s", 2, {}, {"c.html": Written("k2", (3, 4))}))   # another build, meanwhile
+
+    mine = {"a.html": Written("k1", (1, 2)), "d.html": Written("k3", (5, 6))}
+    save_store(config, Stored("s", 3, {}, mine), loaded=loaded)
+    assert load_store(config, "s").record == mine
+
+    again = {"a.html": Written("k1", (1, 2)), "e.html": Written("k4", (7, 8))}
+    save_store(config, Stored("s", 4, {}, again), loaded=load_store(config, "s"))   # the file holds what was loaded
+    assert load_store(config, "s").record == again
