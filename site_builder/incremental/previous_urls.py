@@ -16,7 +16,7 @@ from pathlib import Path
 
 from site_builder.config import SiteConfig
 from site_builder.incremental.store import CACHE_DIR
-from site_builder.stages.write import running
+from site_builder.stages.write import in_use
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,7 @@ def _remove_leftovers(config: SiteConfig) -> None:
     """Remove the temporary copies killed builds left (not one that a running build is writing)."""
     path = _path(config)
     for leftover in path.parent.glob(f"{URLS_FILE}.tmp-*") if path.parent.is_dir() else ():
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if not (pid.isdigit() and int(pid) != os.getpid() and running(int(pid))):
+        if not in_use(leftover):
             try:
                 leftover.unlink(missing_ok=True)
             except OSError as exc:

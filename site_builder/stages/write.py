@@ -368,8 +368,7 @@ def clean_leftovers(output: Path) -> None:
     if not output.parent.is_dir():
         return
     for leftover in sorted(output.parent.glob(f".{output.name}.tmp-*")):
-        pid = leftover.name.rsplit("-", 1)[-1]
-        if pid.isdigit() and int(pid) != os.getpid() and running(int(pid)):
+        if in_use(leftover):
             continue
         if leftover.name.startswith(f".{output.name}.tmp-old-") and not output.exists():
             os.rename(leftover, output)
@@ -380,8 +379,14 @@ def clean_leftovers(output: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
-def running(pid: int) -> bool:
-    """Whether a process with this id is alive (a leftover named after it may be in use)."""
+def in_use(leftover: Path) -> bool:
+    """Whether a leftover named `<name>-<pid>` belongs to another process that is alive (a build writing
+    it now), rather than to a killed one."""
+    pid = leftover.name.rsplit("-", 1)[-1]
+    return pid.isdigit() and int(pid) != os.getpid() and _running(int(pid))
+
+
+def _running(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
